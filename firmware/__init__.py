@@ -1,0 +1,1 @@
+"""The Hotline appliance: daemon, call engine and command line."""

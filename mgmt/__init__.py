@@ -1,0 +1,1 @@
+"""Hotline management service: MQTT ingest, store, HTTP API, dashboard, reports."""

@@ -1,0 +1,61 @@
+"""Build the ``hotline`` distribution and its Cython DSP kernels.
+
+Every ``dsp_ext/*.pyx`` is compiled; no generated ``.c`` file is checked in.
+``HOTLINE_ONLY_EXT=dtmf,g711`` limits an in-place build to those modules (handy
+while working on one kernel).
+"""
+
+import os
+from pathlib import Path
+
+import numpy
+from Cython.Build import cythonize
+from setuptools import Extension, setup
+
+HERE = Path(__file__).parent
+
+
+def _extensions() -> list[Extension]:
+    only = {name.strip() for name in os.environ.get("HOTLINE_ONLY_EXT", "").split(",") if name.strip()}
+    exts = []
+    for pyx in sorted((HERE / "dsp_ext").glob("*.pyx")):
+        if only and pyx.stem not in only:
+            continue
+        exts.append(
+            Extension(
+                f"dsp_ext.{pyx.stem}",
+                [str(pyx.relative_to(HERE))],
+                include_dirs=[numpy.get_include()],
+                define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+                extra_compile_args=["-O3"],
+            )
+        )
+    return exts
+
+
+setup(
+    name="hotline",
+    version="0.1.0",
+    description="Call-centre appliance for a small office: phone lines, IVR, ACD, operator stations",
+    long_description=(HERE / "README.md").read_text(encoding="utf-8"),
+    long_description_content_type="text/markdown",
+    python_requires=">=3.11",
+    packages=["firmware", "dsp_ext", "dsp_ext.reference", "dsp_ext.data", "mgmt"],
+    package_data={"dsp_ext": ["*.pxd", "*.pyx"], "dsp_ext.data": ["*.toml"]},
+    ext_modules=cythonize(
+        _extensions(),
+        language_level=3,
+        compiler_directives={"boundscheck": False, "wraparound": False, "cdivision": True},
+    ),
+    install_requires=["numpy>=1.24"],
+    extras_require={
+        "dev": ["pytest>=8", "hypothesis>=6.100", "ruff==0.17.6", "Cython>=3.0"],
+    },
+    entry_points={
+        "console_scripts": [
+            "hotline=firmware.cli:main",
+            "hotline-mgmt=mgmt.cli:main",
+        ]
+    },
+    zip_safe=False,
+)
