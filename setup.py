@@ -16,7 +16,9 @@ HERE = Path(__file__).parent
 
 
 def _extensions() -> list[Extension]:
-    only = {name.strip() for name in os.environ.get("HOTLINE_ONLY_EXT", "").split(",") if name.strip()}
+    only = {
+        name.strip() for name in os.environ.get("HOTLINE_ONLY_EXT", "").split(",") if name.strip()
+    }
     exts = []
     for pyx in sorted((HERE / "dsp_ext").glob("*.pyx")):
         if only and pyx.stem not in only:
@@ -36,7 +38,7 @@ def _extensions() -> list[Extension]:
 setup(
     name="hotline",
     version="0.1.0",
-    description="Call-centre appliance for a small office: phone lines, IVR, ACD, operator stations",
+    description="Call-centre appliance for a small office: lines, IVR, queues, operator stations",
     long_description=(HERE / "README.md").read_text(encoding="utf-8"),
     long_description_content_type="text/markdown",
     python_requires=">=3.11",

@@ -73,9 +73,7 @@ def dtmf(
     return to_pcm16(np.concatenate(parts))
 
 
-def white_noise(
-    n: int, level_dbm0: float, rng: np.random.Generator | None = None
-) -> np.ndarray:
+def white_noise(n: int, level_dbm0: float, rng: np.random.Generator | None = None) -> np.ndarray:
     """Float64 Gaussian white noise of ``n`` samples at ``level_dbm0`` (full band)."""
     rng = rng or np.random.default_rng()
     return rng.standard_normal(n) * dbm0_to_rms(level_dbm0)

@@ -143,13 +143,38 @@ def synthesize(u: Utterance, sample_rate: int = 8000) -> np.ndarray:
     path = cache_dir() / f"{key}.s16"
     if not path.exists():
         espeak = subprocess.run(
-            ["espeak-ng", "-v", u.voice, "-p", str(u.pitch), "-s", str(u.speed), "--stdout", u.text],
+            [
+                "espeak-ng",
+                "-v",
+                u.voice,
+                "-p",
+                str(u.pitch),
+                "-s",
+                str(u.speed),
+                "--stdout",
+                u.text,
+            ],
             check=True,
             capture_output=True,
         )
         sox = subprocess.run(
-            ["sox", "-t", "wav", "-", "-r", str(sample_rate), "-c", "1", "-e", "signed",
-             "-b", "16", "-t", "raw", "-"],
+            [
+                "sox",
+                "-t",
+                "wav",
+                "-",
+                "-r",
+                str(sample_rate),
+                "-c",
+                "1",
+                "-e",
+                "signed",
+                "-b",
+                "16",
+                "-t",
+                "raw",
+                "-",
+            ],
             input=espeak.stdout,
             check=True,
             capture_output=True,
