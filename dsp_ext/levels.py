@@ -2,7 +2,7 @@
 
 Convention (ITU-T G.711): the largest sine wave the A-law coder can carry is
 +3.14 dBm0, and we map that sine onto full-scale 16-bit PCM (peak 32767). So a
-0 dBm0 sine has a peak of about 22 767 and an RMS of about 16 099. Every kernel,
+0 dBm0 sine has a peak of about 22 826 and an RMS of about 16 140. Every kernel,
 generator and meter in ``dsp_ext`` uses this one mapping.
 """
 
