@@ -6,6 +6,8 @@ import argparse
 import sys
 from importlib.metadata import PackageNotFoundError, version
 
+from .commands import CommandError, analyze, demo, dtmf, tones
+
 
 def _version() -> str:
     try:
@@ -14,12 +16,24 @@ def _version() -> str:
         return "unknown"
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hotline", description="Hotline call-centre appliance")
     parser.add_argument("--version", action="version", version=f"hotline {_version()}")
-    parser.add_subparsers(dest="command", required=True)
-    parser.parse_args(argv)
-    return 0
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in (demo, dtmf, analyze, tones):
+        command.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except CommandError as exc:
+        print(f"hotline {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+
 from dsp_ext.dtmf import DtmfDetector
 
 FEEDS = ("frames20ms", "oneshot")

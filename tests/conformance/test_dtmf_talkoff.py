@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from dsp_ext.dtmf import DtmfDetector
 
+from dsp_ext.dtmf import DtmfDetector
 from tests import speech
 
 pytestmark = pytest.mark.skipif(

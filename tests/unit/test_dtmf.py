@@ -6,10 +6,10 @@ import itertools
 
 import numpy as np
 import pytest
-from dsp_ext.dtmf import DtmfDetector, DtmfEvent
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dsp_ext.dtmf import DtmfDetector, DtmfEvent
 from dsp_ext.dtmf_params import DtmfParams
 from dsp_ext.dtmf_table import DIGITS
 from dsp_ext.generate import dtmf, to_pcm16, white_noise

@@ -1,0 +1,1 @@
+"""Audio: frames, WAV files, prompts, recorder, headsets, the line↔headset bridge."""
