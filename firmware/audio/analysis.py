@@ -2,7 +2,8 @@
 
 Runs the DTMF receiver, the call-progress tone detector, the voice activity
 detector and the caller ID decoder side by side over 20 ms frames, exactly as the
-line side will, and collects what they report.
+line side will, and collects what they report. Speech spans that begin inside a
+key press, a call-progress tone or a caller ID burst are left to those detectors.
 """
 
 from __future__ import annotations
@@ -100,4 +101,25 @@ def analyze(samples: np.ndarray, country: str = "ITU") -> Hearing:
     heard.caller_id += cid.flush()
     if speech_start is not None:
         heard.speech.append((speech_start, len(samples)))
+    heard.speech = _not_signalling(heard, len(samples))
     return heard
+
+
+# The voice detector hears any new sound as speech until it proves stationary, so
+# it also wakes up for key presses, tones and the caller ID burst. Those sounds are
+# known to the other detectors; a speech span that begins inside one is theirs.
+_SLACK = LINE_RATE * 3 // 100  # 30 ms: edges of digits and tone blocks are this good
+_CID_LEAD = LINE_RATE // 2  # the seizure and mark signal before the message: < 0.5 s
+
+
+def _not_signalling(heard: Hearing, n: int) -> list[tuple[int, int]]:
+    spans = [(e.start - _SLACK, e.end + _SLACK) for e in heard.digits]
+    spans += [(e.start - _CID_LEAD, e.end) for e in heard.caller_id]
+    open_tones: dict[str, int] = {}
+    for t in heard.tones:
+        if t.state == "detected":
+            open_tones[t.kind] = t.sample - _SLACK
+        elif t.kind in open_tones:
+            spans.append((open_tones.pop(t.kind), t.sample))
+    spans += [(start, n) for start in open_tones.values()]
+    return [(a, b) for a, b in heard.speech if not any(lo <= a <= hi for lo, hi in spans)]

@@ -145,3 +145,21 @@ def test_mgmt_serve_is_honest_that_it_is_not_built_yet(capsys):
 
     assert mgmt_main(["serve"]) == 2
     assert "not part of this release" in capsys.readouterr().err
+
+
+def test_analyze_does_not_call_signalling_speech(tmp_path, capsys):
+    from firmware.commands.demo import build_call
+
+    wav = tmp_path / "call.wav"
+    call = build_call(seed=2)
+    write_wav(wav, call)
+    heard = json.loads(run(capsys, "analyze", str(wav), "--json")[1])
+    signalling = [(d["start_s"], d["end_s"]) for d in heard["digits"]]
+    signalling += [(c["start_s"] - 0.5, c["end_s"]) for c in heard["caller_id"]]
+    for span in heard["speech"]:
+        assert not any(a - 0.03 <= span["start_s"] <= b for a, b in signalling), span
+    # the sentence the caller says is still speech (espeak-ng is installed by bootstrap)
+    from firmware.audio import tts
+
+    if tts.available():
+        assert any(s["end_s"] - s["start_s"] > 1.0 for s in heard["speech"])
