@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy
 from Cython.Build import cythonize
-from setuptools import Extension, setup
+from setuptools import Extension, find_packages, setup
 
 HERE = Path(__file__).parent
 
@@ -42,7 +42,7 @@ setup(
     long_description=(HERE / "README.md").read_text(encoding="utf-8"),
     long_description_content_type="text/markdown",
     python_requires=">=3.11",
-    packages=["firmware", "dsp_ext", "dsp_ext.reference", "dsp_ext.data", "mgmt"],
+    packages=find_packages(include=["firmware*", "dsp_ext*", "mgmt*"]),
     package_data={"dsp_ext": ["*.pxd", "*.pyx"], "dsp_ext.data": ["*.toml"]},
     ext_modules=cythonize(
         _extensions(),

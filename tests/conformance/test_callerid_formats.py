@@ -50,7 +50,10 @@ def test_gr30_mdmf_example_message():
     cid, err = parse_message(MDMF_EXAMPLE)
     assert err is None
     assert (cid.date_time, cid.name, cid.number) == (
-        CallDateTime(3, 24, 9, 2), "JOHN DOE", "8005551212")
+        CallDateTime(3, 24, 9, 2),
+        "JOHN DOE",
+        "8005551212",
+    )
 
 
 @pytest.mark.parametrize("message", [SDMF_EXAMPLE, SDMF_BLOCKED, MDMF_EXAMPLE])
@@ -102,8 +105,14 @@ def test_async_character_framing_start_lsb_first_stop():
     ("baud_error", "freq_error"), [(-0.01, -10.0), (0.01, 10.0), (0.01, -10.0)]
 )
 def test_receiver_range_level_snr_baud_and_frequency(standard, level, baud_error, freq_error):
-    x = callerid_burst(MDMF_EXAMPLE, standard, level_dbm0=level, baud_error=baud_error,
-                       freq_error_hz=freq_error, tail_ms=500).astype(float)
+    x = callerid_burst(
+        MDMF_EXAMPLE,
+        standard,
+        level_dbm0=level,
+        baud_error=baud_error,
+        freq_error_hz=freq_error,
+        tail_ms=500,
+    ).astype(float)
     x = to_pcm16(x + white_noise(len(x), level - 20.0, np.random.default_rng(5)))
     dec = CallerIdDecoder()
     (event,) = dec.process(x) + dec.flush()
@@ -114,12 +123,12 @@ def test_receiver_range_level_snr_baud_and_frequency(standard, level, baud_error
     ("digits", "number", "absence"),
     [
         ("A0612345678C", "0612345678", None),  # EN 300 659-1 annex: A ... C
-        ("B00C", None, "unavailable"),          # information code 00: not available
-        ("B10C", None, "private"),              # information code 10: presentation restricted
-        ("A33445566#", "33445566", None),       # Danish: A ... #
-        ("D1#", None, "private"),               # Danish: D1# restricted by the caller
-        ("D2#", None, "unavailable"),           # Danish: D2# international call
-        ("D3#", None, "unavailable"),           # Danish: D3# not available
+        ("B00C", None, "unavailable"),  # information code 00: not available
+        ("B10C", None, "private"),  # information code 10: presentation restricted
+        ("A33445566#", "33445566", None),  # Danish: A ... #
+        ("D1#", None, "private"),  # Danish: D1# restricted by the caller
+        ("D2#", None, "unavailable"),  # Danish: D2# international call
+        ("D3#", None, "unavailable"),  # Danish: D3# not available
     ],
 )
 def test_en300659_1_dtmf_annex_formats(digits, number, absence):

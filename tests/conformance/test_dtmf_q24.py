@@ -1,7 +1,7 @@
 """ITU-T Q.24 DTMF reception limits (with the Bellcore/ETSI figures it cites).
 
 Every signal is generated here; each test is named after the clause it checks and
-runs with the receiver fed 20 ms frames and the whole array at once.
+runs with the receiver fed 10 ms frames, 20 ms frames and the whole array at once.
 """
 
 from __future__ import annotations

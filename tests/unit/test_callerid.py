@@ -68,8 +68,12 @@ def test_sdmf_absent_number(reason, char):
     assert err is None and cid.number is None and cid.number_absence == reason
 
 
-@given(number=st.none() | numbers, name=st.none() | names, when=st.none() | dates,
-       absent=st.sampled_from([None, "private", "unavailable"]))
+@given(
+    number=st.none() | numbers,
+    name=st.none() | names,
+    when=st.none() | dates,
+    absent=st.sampled_from([None, "private", "unavailable"]),
+)
 def test_mdmf_round_trip(number, name, when, absent):
     number_absence = absent if number is None else None
     name_absence = absent if name is None else None
@@ -101,8 +105,10 @@ def test_bad_checksum_is_an_error_never_a_number():
         (b"\x04\x01", "too short"),
         (b"\x06\x01\x00\xf9", "unknown message type"),
         (b"\x04\x05\x31\x32", "length byte"),
-        (bytes([0x80, 3, 0x02, 5, 0x31]) + bytes([checksum(bytes([0x80, 3, 2, 5, 0x31]))]),
-         "overruns"),
+        (
+            bytes([0x80, 3, 0x02, 5, 0x31]) + bytes([checksum(bytes([0x80, 3, 2, 5, 0x31]))]),
+            "overruns",
+        ),
     ],
 )
 def test_malformed_messages_are_named(data, words):
@@ -118,8 +124,10 @@ def test_parser_never_raises_on_garbage(data):
         assert sum(data) % 256 == 0  # only a message with a good checksum gives a caller ID
 
 
-@given(st.lists(st.tuples(st.integers(0, 255), st.integers(0, 500)), max_size=200),
-       st.integers(0, 10**6))
+@given(
+    st.lists(st.tuples(st.integers(0, 255), st.integers(0, 500)), max_size=200),
+    st.integers(0, 10**6),
+)
 def test_framer_never_raises_on_garbage(pairs, now):
     framer = MessageFramer()
     start = 0
@@ -215,12 +223,14 @@ def test_decoder_chunks_and_frames_equal_one_shot(cuts, number, name, bad):
     msg = bytearray(mdmf_message(number, name, WHEN))
     if bad:
         msg[-1] ^= 0x10
-    x = np.concatenate([
-        callerid_burst(bytes(msg), "bell202"),
-        callerid_burst(CallerId(number="777", date_time=WHEN), "v23", lead_ms=300),
-        callerid_burst(mdmf_message(number, None, WHEN), "v23")[: 3000 + len(number) * 40],
-        np.zeros(3000, dtype=np.int16),
-    ])
+    x = np.concatenate(
+        [
+            callerid_burst(bytes(msg), "bell202"),
+            callerid_burst(CallerId(number="777", date_time=WHEN), "v23", lead_ms=300),
+            callerid_burst(mdmf_message(number, None, WHEN), "v23")[: 3000 + len(number) * 40],
+            np.zeros(3000, dtype=np.int16),
+        ]
+    )
     whole = decode(x)
     assert [e.ok for e in whole][:2] == [not bad, True]
     dec = CallerIdDecoder()

@@ -57,8 +57,9 @@ def test_bytes_and_positions_at_levels_with_20db_snr(standard, level):
 @pytest.mark.parametrize("freq_error", [-10.0, 10.0])
 def test_baud_and_frequency_error(standard, baud_error, freq_error):
     data = b"\x80\x55\xaa\x00\xff" + bytes(range(40, 100))
-    x, starts = burst(data, standard, -30.0, 20.0, 7, baud_error=baud_error,
-                      freq_error_hz=freq_error)
+    x, starts = burst(
+        data, standard, -30.0, 20.0, 7, baud_error=baud_error, freq_error_hz=freq_error
+    )
     check_bytes(FskDemodulator(standard).process(x), data, starts)
 
 

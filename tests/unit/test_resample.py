@@ -14,7 +14,12 @@ from dsp_ext.levels import sine_peak
 from dsp_ext.reference.resample import resample as reference_resample
 
 VOICE_PAIRS = [
-    (8000, 48000), (48000, 8000), (8000, 16000), (16000, 8000), (8000, 44100), (44100, 8000),
+    (8000, 48000),
+    (48000, 8000),
+    (8000, 16000),
+    (16000, 8000),
+    (8000, 44100),
+    (44100, 8000),
 ]
 TO_8K = [11025, 22050, 32000, 96000]
 ALL_PAIRS = VOICE_PAIRS + [(r, 8000) for r in TO_8K]

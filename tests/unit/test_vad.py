@@ -14,7 +14,7 @@ from dsp_ext.generate import to_pcm16, tone, white_noise
 from dsp_ext.reference import vad as ref
 from dsp_ext.vad import VadEvent, VoiceActivityDetector
 from tests import speech
-from tests.conformance.test_vad_behaviour import NOISES, at_active_level, utterances
+from tests.vad_signals import NOISES, at_active_level, utterances
 
 FS = 8000
 FRAME = 80
