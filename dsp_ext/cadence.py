@@ -18,8 +18,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from .levels import dbm0_to_rms
 from .tonesets import MEASUREMENT_SLACK_MS, plan
 
@@ -164,17 +162,6 @@ def configure(
         n_sounds=len(sounds),
         tones=tones,
     )
-
-
-def as_pcm16(samples: object) -> np.ndarray:
-    """``samples`` as a contiguous 1-D int16 array, or a clear ``TypeError``/``ValueError``."""
-    if not isinstance(samples, np.ndarray):
-        raise TypeError(f"samples must be a 1-D numpy int16 array, got {type(samples).__name__}")
-    if samples.dtype != np.int16:
-        raise TypeError(f"samples must be a 1-D numpy int16 array, got dtype {samples.dtype}")
-    if samples.ndim != 1:
-        raise ValueError(f"samples must be a 1-D numpy int16 array, got shape {samples.shape}")
-    return np.ascontiguousarray(samples)
 
 
 class _ToneState:

@@ -46,9 +46,9 @@ _ABSENCE = {ord("O"): "unavailable", ord("P"): "private"}
 
 FSK_STANDARDS = ("bell202", "v23")
 BAUD = 1200.0
-MIN_LEAD_MARK_BITS = 20   # mark before a message type (GR-30: 130 ms, ETSI: 80-180 bits)
-MAX_GAP_BITS = 25         # mark allowed between two characters of one message
-DTMF_MAX_GAP_MS = 300.0   # digits closer than this belong to one DTMF message
+MIN_LEAD_MARK_BITS = 20  # mark before a message type (GR-30: 130 ms, ETSI: 80-180 bits)
+MAX_GAP_BITS = 25  # mark allowed between two characters of one message
+DTMF_MAX_GAP_MS = 300.0  # digits closer than this belong to one DTMF message
 
 
 @dataclass(frozen=True)
@@ -473,7 +473,8 @@ class CallerIdDecoder:
             if event.start < self._emitted_end:
                 continue  # another demodulator's copy of a message already reported
             copies = [
-                p for p in self._pending
+                p
+                for p in self._pending
                 if p[1].standard != "dtmf" and p[0] <= due_at + self._hold and _overlap(p[1], event)
             ]
             for p in copies:

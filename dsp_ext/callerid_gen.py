@@ -204,9 +204,7 @@ def message_start_sample(
 DTMF_STYLES = ("A-C", "D-C", "A-#", "D-#")
 
 
-def dtmf_digits(
-    number: str | None, style: str = "A-C", number_absence: str | None = None
-) -> str:
+def dtmf_digits(number: str | None, style: str = "A-C", number_absence: str | None = None) -> str:
     """The DTMF string an exchange sends for caller ID in ``style``.
 
     ``A-C`` (ETSI EN 300 659-1 annex, e.g. Sweden, Finland, Brazil): ``A<number>C``, or

@@ -52,6 +52,7 @@ from libc.string cimport memmove, memset
 from .dtmf_params import DtmfParams
 from .dtmf_table import COL_HZ, KEYPAD, ROW_HZ
 from .levels import dbm0_to_rms
+from .pcm import as_pcm16
 
 cnp.import_array()
 
@@ -319,7 +320,7 @@ cdef class DtmfDetector:
 
     def process(self, samples):
         """Feed int16 samples; return the digits that ended in them, oldest first."""
-        cdef cnp.ndarray arr = _as_int16(samples)
+        cdef cnp.ndarray arr = as_pcm16(samples, "DtmfDetector.process")
         cdef const cnp.int16_t[::1] x = arr
         cdef Py_ssize_t n = x.shape[0], i = 0, j, take
         cdef float* dst
@@ -501,13 +502,3 @@ cdef class DtmfDetector:
                 self.cur_first + self.start_offset,
                 self.cur_last + self.block - self.end_offset,
             ))
-
-
-cdef cnp.ndarray _as_int16(samples):
-    """The samples as a contiguous 1-D int16 array, or a clear error."""
-    arr = np.asarray(samples)
-    if arr.ndim != 1:
-        raise ValueError(f"expected a 1-D array of int16 samples, got {arr.ndim}-D shape {arr.shape}")
-    if arr.dtype != np.int16:
-        raise TypeError(f"expected int16 samples, got dtype {arr.dtype}")
-    return np.ascontiguousarray(arr)

@@ -45,6 +45,7 @@ cimport numpy as cnp
 from libc.math cimport cos, exp, floor, sin
 
 from .levels import dbm0_to_rms
+from .pcm import as_pcm16
 
 cnp.import_array()
 
@@ -203,7 +204,7 @@ cdef class FskDemodulator:
 
     def process(self, samples):
         """Feed int16 samples; return the bytes received in them, oldest first."""
-        cdef cnp.ndarray arr = _as_int16(samples)
+        cdef cnp.ndarray arr = as_pcm16(samples, "FskDemodulator.process")
         cdef const cnp.int16_t[::1] x = arr
         cdef Py_ssize_t count = x.shape[0], i
         # at most one byte per 9.5 bits, so this bounds the output of one call
@@ -286,13 +287,3 @@ cdef class FskDemodulator:
             self.next_at = <long long>floor(self.t_edge + (self.bit + 0.5) * self.spb + 0.5)
         self.prev_d = d
         return done
-
-
-cdef cnp.ndarray _as_int16(samples):
-    """The samples as a contiguous 1-D int16 array, or a clear error."""
-    arr = np.asarray(samples)
-    if arr.ndim != 1:
-        raise ValueError(f"expected a 1-D array of int16 samples, got {arr.ndim}-D shape {arr.shape}")
-    if arr.dtype != np.int16:
-        raise TypeError(f"expected int16 samples, got dtype {arr.dtype}")
-    return np.ascontiguousarray(arr)

@@ -19,20 +19,15 @@ The per-sample functions live in ``g711.pxd`` for other kernels to cimport.
 
 import numpy as np
 
+from dsp_ext.pcm import as_pcm16
+
 cimport numpy as cnp
 from libc.stdint cimport int16_t, uint8_t
 
 cnp.import_array()
 
 
-def _as_pcm16(samples: object, what: str) -> np.ndarray:
-    if not isinstance(samples, np.ndarray):
-        raise TypeError(f"{what}: expected a 1-D numpy int16 array, got {type(samples).__name__}")
-    if samples.dtype != np.int16:
-        raise TypeError(f"{what}: expected dtype int16 (16-bit PCM), got {samples.dtype}")
-    if samples.ndim != 1:
-        raise ValueError(f"{what}: expected a 1-D array, got {samples.ndim}-D {samples.shape}")
-    return samples
+_as_pcm16 = as_pcm16
 
 
 def _as_codes(codes: object, what: str) -> np.ndarray:

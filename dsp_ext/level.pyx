@@ -24,6 +24,7 @@ cimport numpy as cnp
 from libc.stdint cimport int16_t, int64_t
 
 from dsp_ext.levels import power_to_dbm0, sine_peak
+from dsp_ext.pcm import as_pcm16
 
 cnp.import_array()
 
@@ -50,16 +51,7 @@ def _is_int(value: object) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
-def _check_pcm16(samples: object, what: str) -> np.ndarray:
-    if not isinstance(samples, np.ndarray):
-        raise TypeError(
-            f"{what}: expected a 1-D numpy int16 array, got {type(samples).__name__}"
-        )
-    if samples.dtype != np.int16:
-        raise TypeError(f"{what}: expected dtype int16 (16-bit PCM), got {samples.dtype}")
-    if samples.ndim != 1:
-        raise ValueError(f"{what}: expected a 1-D array, got {samples.ndim}-D {samples.shape}")
-    return samples
+_check_pcm16 = as_pcm16
 
 
 def measure(samples: np.ndarray) -> tuple[float, float]:

@@ -37,7 +37,8 @@ import numpy as np
 cimport cython
 from libc.math cimport cos, M_PI
 
-from .cadence import CadenceTracker, as_pcm16, configure
+from .cadence import CadenceTracker, configure
+from .pcm import as_pcm16
 from .tonesets import MEASUREMENT_SLACK_MS, plan
 
 

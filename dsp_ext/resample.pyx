@@ -35,6 +35,8 @@ import math
 
 import numpy as np
 
+from dsp_ext.pcm import as_pcm16
+
 cimport numpy as cnp
 from libc.math cimport nearbyint
 from libc.stdint cimport int16_t
@@ -142,20 +144,7 @@ cdef class Resampler:
 
     def process(self, samples: np.ndarray) -> np.ndarray:
         """Resample the next chunk of int16 PCM; returns int16 (possibly empty)."""
-        if not isinstance(samples, np.ndarray):
-            raise TypeError(
-                "Resampler.process: expected a numpy int16 array, "
-                f"got {type(samples).__name__}"
-            )
-        if samples.dtype != np.int16:
-            raise TypeError(
-                f"Resampler.process: expected dtype int16 (16-bit PCM), got {samples.dtype}; "
-                "convert float audio with dsp_ext.generate.to_pcm16 first"
-            )
-        if samples.ndim != 1:
-            raise ValueError(
-                f"Resampler.process: expected a 1-D array, got {samples.ndim}-D {samples.shape}"
-            )
+        samples = as_pcm16(samples, "Resampler.process")
         cdef Py_ssize_t n = samples.shape[0]
         if n == 0:
             return np.empty(0, dtype=np.int16)

@@ -49,6 +49,7 @@ from libc.math cimport log10
 from libc.stdint cimport int16_t
 
 from dsp_ext.levels import RMS_0DBM0
+from dsp_ext.pcm import as_pcm16
 
 SAMPLE_RATES = (8000, 16000)
 # dB of the PCM mean square of a 0 dBm0 signal: level_dbm0 = 10·log10(ms) − REF_DB.
@@ -186,14 +187,7 @@ cdef class VoiceActivityDetector:
 
     def process(self, samples) -> list:
         """Feed a 1-D int16 array; return the transitions its completed frames decided."""
-        if not isinstance(samples, np.ndarray):
-            raise TypeError(
-                f"samples must be a 1-D numpy int16 array, got {type(samples).__name__}"
-            )
-        if samples.dtype != np.int16:
-            raise TypeError(f"samples must have dtype int16, got {samples.dtype}")
-        if samples.ndim != 1:
-            raise ValueError(f"samples must be 1-D (mono), got shape {samples.shape}")
+        samples = as_pcm16(samples, "VoiceActivityDetector.process")
         cdef const int16_t[:] x = samples
         cdef Py_ssize_t i, count = x.shape[0]
         cdef int s, d, what

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..cadence import CadenceTracker, DetectorConfig, ProgressEvent, as_pcm16, configure
+from ..cadence import CadenceTracker, DetectorConfig, ProgressEvent, configure
+from ..pcm import as_pcm16
 from ..tonesets import MEASUREMENT_SLACK_MS, TonePlan, plan
 
 

@@ -31,6 +31,7 @@ from typing import NamedTuple
 import numpy as np
 
 from dsp_ext.levels import RMS_0DBM0
+from dsp_ext.pcm import as_pcm16
 
 SAMPLE_RATES = (8000, 16000)
 # dB of the PCM mean square of a 0 dBm0 signal: level_dbm0 = 10·log10(ms) − REF_DB.
@@ -53,13 +54,7 @@ def frame_count(ms: float, frame_len: int, sample_rate: int) -> int:
 
 def check_samples(samples: object) -> np.ndarray:
     """The input as a 1-D int16 array, or a clear exception."""
-    if not isinstance(samples, np.ndarray):
-        raise TypeError(f"samples must be a 1-D numpy int16 array, got {type(samples).__name__}")
-    if samples.dtype != np.int16:
-        raise TypeError(f"samples must have dtype int16, got {samples.dtype}")
-    if samples.ndim != 1:
-        raise ValueError(f"samples must be 1-D (mono), got shape {samples.shape}")
-    return samples
+    return as_pcm16(samples, "VoiceActivityDetector.process")
 
 
 def check_params(sample_rate: object, frame_ms: float, params: dict[str, float]) -> int:
