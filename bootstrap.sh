@@ -14,6 +14,7 @@ APT_PACKAGES=(
   python3 python3-venv python3-dev gcc   # build the Cython kernels
   espeak-ng sox                          # prompts, the talk-off speech corpus
   libspandsp2 multimon-ng                # peers that bench/dsp.py measures against
+  libportaudio2                          # headset audio (sounddevice)
 )
 
 log() { printf '\033[1m[bootstrap]\033[0m %s\n' "$*" >&2; }

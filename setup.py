@@ -49,9 +49,15 @@ setup(
         language_level=3,
         compiler_directives={"boundscheck": False, "wraparound": False, "cdivision": True},
     ),
-    install_requires=["numpy>=1.24"],
+    install_requires=[
+        "numpy>=1.24",
+        "pyserial>=3.5",
+        "pyserial-asyncio-fast>=0.11",
+        "gpiozero>=2.0",
+        "sounddevice>=0.4.6",
+    ],
     extras_require={
-        "dev": ["pytest>=8", "hypothesis>=6.100", "ruff==0.17.6", "Cython>=3.0"],
+        "dev": ["pytest>=8", "hypothesis>=6.100", "ruff==0.17.6", "Cython>=3.0", "pytest-asyncio>=0.23"],
     },
     entry_points={
         "console_scripts": [

@@ -1,0 +1,1 @@
+"""Modem emulators that speak the real protocols over pseudo-terminals."""

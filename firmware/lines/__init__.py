@@ -1,0 +1,1 @@
+"""Phone lines: one ``LineDriver`` interface, drivers for real hardware behind it."""
