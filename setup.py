@@ -57,7 +57,13 @@ setup(
         "sounddevice>=0.4.6",
     ],
     extras_require={
-        "dev": ["pytest>=8", "hypothesis>=6.100", "ruff==0.17.6", "Cython>=3.0", "pytest-asyncio>=0.23"],
+        "dev": [
+            "pytest>=8",
+            "hypothesis>=6.100",
+            "ruff==0.17.6",
+            "Cython>=3.0",
+            "pytest-asyncio>=0.23",
+        ],
     },
     entry_points={
         "console_scripts": [

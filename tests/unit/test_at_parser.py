@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 import pytest
 from hypothesis import given, settings
@@ -158,7 +159,7 @@ def test_fuzz_garbage_and_splits_never_break_the_parser_or_lose_urcs(noise, urcs
     clean = noise.replace(b"\r", b" ").replace(b"\n", b" ")
     data = b"\r\n" + clean + b"\r\n" + b"".join(b"\r\n" + u.encode() + b"\r\n" for u in urcs)
     bounds = sorted({min(c, len(data)) for c in cuts} | {0, len(data)})
-    for a, b in zip(bounds, bounds[1:], strict=False):
+    for a, b in itertools.pairwise(bounds):
         ch.feed(data[a:b])
     # every URC arrives, in order, after whatever the garbage line became
     assert got[len(got) - len(urcs) :] == urcs
