@@ -1,4 +1,4 @@
-"""The AT channel over a real pseudo-terminal opened with pyserial, against the pty emulator base."""
+"""The AT channel over a real pseudo-terminal opened with pyserial, against the emulator base."""
 
 from __future__ import annotations
 
