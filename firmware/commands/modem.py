@@ -70,6 +70,21 @@ async def replay(entries, dialect: str) -> tuple[list[LineEvent], object]:
     line = make_line(
         dialect, "replay", port="replay", opener=rep.opener, on_event=events.append, clock=_Since()
     )
+
+    async def act(name: str, arg: str) -> None:
+        try:
+            if name == "answer":
+                await line.answer()
+            elif name == "hangup":
+                await line.hangup()
+            elif name == "dial":
+                await line.dial(arg)
+            elif name == "dtmf":
+                await line.send_dtmf(arg)
+        except Exception as exc:  # the driver refusing is part of what a replay shows
+            rep.report.mismatches.append(f"{name} {arg}: {exc}".strip())
+
+    rep.on_action = act
     start = asyncio.create_task(line.start())
     await rep.done.wait()
     if not start.done():

@@ -5,7 +5,10 @@ A log is plain text, one line each:
 * ``> AT+CLCC`` — what the host sent;
 * ``< +CLCC: 1,1,4,0,0,"5550123",129`` — what the modem sent (a line with no
   prefix is modem output too);
-* ``# …`` — a comment; ``= wait 2.5`` — nothing happens on the line for 2.5 s.
+* ``<x 10 62 ff`` — bytes the modem sent, in hex (audio, DLE codes: no line end);
+* ``# …`` — a comment; ``= wait 2.5`` — nothing happens on the line for 2.5 s;
+* ``= answer``, ``= hangup``, ``= dial 5551234``, ``= dtmf 12#`` — the engine asks
+  the driver to act here (the replay calls the driver's method and goes on).
 
 :class:`LogReplay` stands in for the serial port. Modem lines are delivered in
 order; at a ``>`` line the replay waits for the driver to send a command. When
@@ -20,15 +23,18 @@ answers, and records the difference. A command the log never shows gets
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .transport import Opened
 
+ACTIONS = ("answer", "hangup", "dial", "dtmf")
+
 
 @dataclass(frozen=True)
 class LogEntry:
-    kind: str  # ">" sent, "<" received, "=" wait
+    kind: str  # ">" sent, "<" received line, "x" received bytes, "=" wait, "!" action
     text: str
     lineno: int
 
@@ -45,22 +51,39 @@ def parse_log(text: str, source: str = "log") -> list[LogEntry]:
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
-        if stripped[0] in "<>":
-            out.append(LogEntry(stripped[0], stripped[1:].strip(), n))
-        elif stripped[0] == "=":
-            words = stripped[1:].split()
+        if stripped.startswith("<x"):
             try:
-                if len(words) != 2 or words[0] != "wait" or not 0 <= float(words[1]) <= 600:
-                    raise ValueError
+                data = bytes.fromhex(stripped[2:])
             except ValueError:
                 raise LogError(
-                    f"{source}:{n}: {stripped!r} is not a directive "
-                    "(expected '= wait SECONDS', 0-600)"
+                    f"{source}:{n}: {stripped!r}: expected hex bytes after '<x'"
                 ) from None
-            out.append(LogEntry("=", words[1], n))
+            out.append(LogEntry("x", data.hex(), n))
+        elif stripped[0] in "<>":
+            out.append(LogEntry(stripped[0], stripped[1:].strip(), n))
+        elif stripped[0] == "=":
+            out.append(_directive(stripped, source, n))
         else:
             out.append(LogEntry("<", stripped, n))
     return out
+
+
+def _directive(stripped: str, source: str, n: int) -> LogEntry:
+    words = stripped[1:].split()
+    if words and words[0] == "wait" and len(words) == 2:
+        try:
+            if 0 <= float(words[1]) <= 600:
+                return LogEntry("=", words[1], n)
+        except ValueError:
+            pass
+    if words and words[0] in ("answer", "hangup") and len(words) == 1:
+        return LogEntry("!", words[0], n)
+    if words and words[0] in ("dial", "dtmf") and len(words) == 2:
+        return LogEntry("!", f"{words[0]} {words[1]}", n)
+    raise LogError(
+        f"{source}:{n}: {stripped!r} is not a directive (expected '= wait SECONDS' "
+        "(0-600), '= answer', '= hangup', '= dial NUMBER' or '= dtmf DIGITS')"
+    )
 
 
 def _same(a: str, b: str) -> bool:
@@ -75,6 +98,14 @@ class ReplayReport:
     unanswered: list[str] = field(default_factory=list)
 
 
+def _command_text(line: bytes) -> str:
+    """The AT command at the end of what the host wrote: audio and DLE codes sent in
+    data mode come before it on the same "line" and are not part of the log."""
+    line = re.sub(rb"\x10.", b"", line, flags=re.DOTALL)
+    m = re.search(rb"[\x20-\x7e]*$", line)
+    return m.group(0).decode("ascii").strip() if m else ""
+
+
 class _ReplayWriter:
     def __init__(self, replay: LogReplay) -> None:
         self.replay = replay
@@ -85,7 +116,7 @@ class _ReplayWriter:
         while b"\r" in self._buf:
             line, _, rest = bytes(self._buf).partition(b"\r")
             self._buf = bytearray(rest.lstrip(b"\n"))
-            text = line.decode("ascii", errors="replace").strip()
+            text = _command_text(line)
             if text:
                 self.replay.sent(text)
 
@@ -101,6 +132,9 @@ class LogReplay:
 
     def __init__(self, entries: list[LogEntry], *, line_gap_s: float = 0.005) -> None:
         self.entries = entries
+        #: called with (action, argument) at ``= answer`` etc.; returns an awaitable
+        self.on_action = None
+        self._actions: list[asyncio.Task] = []
         self.line_gap_s = line_gap_s
         self.report = ReplayReport()
         self.done = asyncio.Event()
@@ -141,6 +175,14 @@ class LogReplay:
                     self._deliver(e.text)
                     self._pos += 1
                     await asyncio.sleep(self.line_gap_s)
+                elif e.kind == "x":
+                    assert self._reader is not None
+                    self._reader.feed_data(bytes.fromhex(e.text))
+                    self._pos += 1
+                    await asyncio.sleep(self.line_gap_s)
+                elif e.kind == "!":
+                    self._pos += 1
+                    self._act(e)
                 elif e.kind == "=":
                     self._pos += 1
                     await self._idle(float(e.text))
@@ -149,6 +191,15 @@ class LogReplay:
             await self._idle(None)
         finally:
             self.done.set()
+
+    def _act(self, entry: LogEntry) -> None:
+        """Start the driver's action; the replay goes on feeding it meanwhile."""
+        if self.on_action is None:
+            self.report.mismatches.append(f"line {entry.lineno}: no driver to {entry.text}")
+            return
+        name, _, arg = entry.text.partition(" ")
+        task = asyncio.get_running_loop().create_task(self.on_action(name, arg))
+        self._actions.append(task)
 
     async def _idle(self, seconds: float | None) -> None:
         """Answer the driver's extra commands for ``seconds`` (None: until it goes quiet)."""

@@ -68,3 +68,31 @@ def test_dialect_of_log_from_header_or_identity():
 def test_unknown_dialect_is_named():
     with pytest.raises(ValueError, match="unknown dialect 'nokia'"):
         make_line("nokia", "l1")
+
+
+def test_bytes_and_actions_in_a_log():
+    entries = parse_log("= answer\n= dial 5551234\n<x 10 6c ff\n= dtmf 1#\n")
+    assert [(e.kind, e.text) for e in entries] == [
+        ("!", "answer"),
+        ("!", "dial 5551234"),
+        ("x", "106cff"),
+        ("!", "dtmf 1#"),
+    ]
+    with pytest.raises(LogError, match="expected hex bytes"):
+        parse_log("<x 1g\n")
+    with pytest.raises(LogError, match="'= dial NUMBER'"):
+        parse_log("= dial\n")
+
+
+async def test_actions_reach_the_driver_and_bytes_reach_the_reader():
+    rep = LogReplay(parse_log("= answer\n<x 10 6c\n"))
+    called: list[tuple[str, str]] = []
+
+    async def act(name: str, arg: str) -> None:
+        called.append((name, arg))
+
+    rep.on_action = act
+    reader, _, _ = await rep.opener()
+    assert await asyncio.wait_for(reader.readexactly(2), 2) == b"\x10\x6c"
+    await asyncio.wait_for(rep.done.wait(), 5)
+    assert called == [("answer", "")]
