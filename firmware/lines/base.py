@@ -55,6 +55,9 @@ class LineDriver(ABC):
         self.clock = clock or RealClock()
         self.state = LineState.DOWN
         self.log = logging.getLogger(f"hotline.lines.{line_id}")
+        #: Sees every byte on the AT port, ('>' sent or '<' received, data): set it
+        #: to a ``tracelog.TraceLog`` to capture a log for ``hotline modem replay``.
+        self.trace: Callable[[str, bytes], None] | None = None
 
     def emit(self, event_type: type[LineEvent], **fields) -> LineEvent:
         """Build an event stamped with this line and the clock, and hand it on."""

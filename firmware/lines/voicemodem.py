@@ -271,6 +271,7 @@ class VoiceModemLine(LineDriver):
             name=self.line_id,
             urc_prefixes=(*TAGS, "RING", "VCON"),
             on_urc=self._on_line,
+            on_trace=self.trace,
         )
         ch.on_closed = lambda reason: self._on_closed(ch, reason)
         ch.set_raw_sink(self._on_raw)

@@ -358,3 +358,24 @@ async def test_dial_from_a_log(log, word):
     assert await line.dial("5551234", timeout_s=5) == word
     await line.stop()
     assert rep.report.mismatches == [] and rep.report.unanswered == []
+
+
+async def test_trace_captures_a_replayable_log(tmp_path):
+    from firmware.emulator.v253 import VoiceModemEmulator
+    from firmware.lines.replay import parse_log
+    from firmware.lines.tracelog import TraceLog
+    from firmware.lines.transport import serial_opener
+    from firmware.lines.voicemodem import VoiceModemLine
+
+    modem = VoiceModemEmulator("usr5637", by_id_dir=tmp_path / "by-id")
+    await modem.start()
+    line = VoiceModemLine(
+        "t1", port=modem.path, opener=serial_opener(modem.path, lock_dir=tmp_path)
+    )
+    line.trace = TraceLog(tmp_path / "trace.log")
+    await line.start()
+    await line.stop()
+    modem.unplug()
+    entries = parse_log((tmp_path / "trace.log").read_text())
+    assert (">", "AT+FCLASS=8") in [(e.kind, e.text) for e in entries]
+    assert any(e.kind == "<" and e.text == "OK" for e in entries)
