@@ -334,17 +334,22 @@ async def test_incoming_call_from_a_log(log, profile, number, validity):
     rep = LogReplay.from_file(LOGS / log)
     events: list = []
     line = VoiceModemLine("log", port="log", opener=rep.opener, on_event=events.append)
+
+    async def act(name: str, arg: str) -> None:
+        assert name == "answer"
+        await line.answer()
+
+    rep.on_action = act  # the log's '= answer' is where the engine answers
     await line.start()
     assert line.state == LineState.READY and line.profile.name == profile
-    async with asyncio.timeout(5):
-        while not any(isinstance(e, IncomingCall) for e in events):
-            await asyncio.sleep(0.01)
+    await asyncio.wait_for(rep.done.wait(), 15)
     call = next(e for e in events if isinstance(e, IncomingCall))
     assert (call.number, call.validity) == (number, validity)
-    await line.answer()
-    assert line.state == LineState.IN_CALL
+    kinds = [type(e).__name__ for e in events]
+    assert kinds.index("IncomingCall") < kinds.index("CallAnswered") < kinds.index("CallEnded")
+    ended = next(e for e in events if isinstance(e, CallEnded))
+    assert ended.cause == "loop current break: caller hung up"
     assert rep.report.mismatches == [] and rep.report.unanswered == []
-    line._in_call = False  # the log ends in the data state; nothing to hang up
     await line.stop()
 
 
@@ -354,9 +359,17 @@ async def test_incoming_call_from_a_log(log, profile, number, validity):
 async def test_dial_from_a_log(log, word):
     rep = LogReplay.from_file(LOGS / log)
     line = VoiceModemLine("log", port="log", opener=rep.opener)
+    results: list[str] = []
+
+    async def act(name: str, arg: str) -> None:
+        assert (name, arg) == ("dial", "5551234")  # the log's '= dial 5551234'
+        results.append(await line.dial(arg, timeout_s=5))
+
+    rep.on_action = act
     await line.start()
-    assert await line.dial("5551234", timeout_s=5) == word
+    await asyncio.wait_for(rep.done.wait(), 15)
     await line.stop()
+    assert results == [word]
     assert rep.report.mismatches == [] and rep.report.unanswered == []
 
 
