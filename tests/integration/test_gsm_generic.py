@@ -532,3 +532,16 @@ async def test_replay_generic_logs():
 
 def test_every_generic_log_has_a_replay_test():
     assert sorted(p.name for p in LOGS.glob("gsm_generic_*.log")) == sorted(GENERIC_LOGS)
+
+
+async def test_late_boot_lines_are_the_same_restart_not_a_second(ready):
+    modem, line, rec = ready
+    line.settle_s = 0.05
+    modem.inject("RDY")
+    await rec.wait("alarm")
+    await rec.wait_count("state", 2, state=LineState.READY)
+    await asyncio.sleep(0.3)  # re-initialised; now the SIM reports, as it does seconds later
+    modem.inject("+CPIN: READY")
+    await asyncio.sleep(0.3)
+    assert len(rec.of("alarm")) == 1
+    assert len([c for c in modem.sent if c == "ATE0"]) == 2

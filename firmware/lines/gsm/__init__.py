@@ -7,5 +7,7 @@
 from . import huawei  # noqa: F401  (registers the dialect)
 from .core import GsmLine
 from .dialect import Dialect, by_name, detect, names, register
+from .quectel import Quectel  # noqa: F401  (registers the dialect)
+from .simcom import Sim800, Sim7600  # noqa: F401  (registers the dialects)
 
 __all__ = ["Dialect", "GsmLine", "by_name", "detect", "names", "register"]

@@ -32,6 +32,7 @@ import numpy as np
 
 from dsp_ext import DtmfDetector
 
+from ...audio.soundcard import AudioLink
 from ..at import CALL_RESULTS, AtChannel, AtCommandError, AtError, AtPortClosed, CmeError
 from ..base import AudioSink, EventSink, LineDriver, LineError
 from ..events import (
@@ -98,6 +99,9 @@ class GsmLine(LineDriver):
     answer_timeout_s = 15.0
     dial_command_timeout_s = 30.0
     settle_s = 0.5  # after a reboot marker, before talking to the modem again
+    # A booting modem prints several markers (RDY, then +CPIN: READY seconds later);
+    # within this long of one, the next is the same boot, not a second one.
+    reboot_holdoff_s = 10.0
 
     def __init__(
         self,
@@ -109,6 +113,7 @@ class GsmLine(LineDriver):
         dialect: str | None = None,
         opener: PortOpener | None = None,
         audio_opener: PortOpener | None = None,
+        audio_link: AudioLink | None = None,
         on_event: EventSink | None = None,
         on_audio: AudioSink | None = None,
         clock=None,
@@ -122,6 +127,7 @@ class GsmLine(LineDriver):
         self.dialect_name = dialect
         self.opener = opener
         self.audio_opener = audio_opener
+        self.audio_link = audio_link  # a sound card on the modem's analogue audio pins
         self.reconnect_backoff = tuple(reconnect_backoff) or (1.0,)
         self.poll_interval_s = poll_interval_s
         self.dialect: Dialect | None = None
@@ -131,13 +137,14 @@ class GsmLine(LineDriver):
         self._reason: str | None = None
         self._call: _Call | None = None
         self._dial_result: asyncio.Future[str] | None = None
-        self._audio: SerialAudioLink | None = None
+        self._audio: SerialAudioLink | _SoundCardAudio | None = None
         self._dtmf: DtmfDetector | None = None
         self._tasks: set[asyncio.Task] = set()
         self._poll_task: asyncio.Task | None = None
         self._clip_timer: asyncio.Task | None = None
         self._reconnect_task: asyncio.Task | None = None
         self._reinit_task: asyncio.Task | None = None
+        self._last_reboot: float | None = None
         self._stopping = False
         self._initialising = False
         self._initialised = False
@@ -484,6 +491,11 @@ class GsmLine(LineDriver):
             return  # boot lines during our own init
         if self._reinit_task and not self._reinit_task.done():
             return
+        now = self.clock.now()
+        if self._last_reboot is not None and now - self._last_reboot < self.reboot_holdoff_s:
+            self.log.debug("boot line %r of the restart already handled", line)
+            return
+        self._last_reboot = now
         self.log.warning("modem restarted (%r)", line)
         was_up = self._initialised
         self._initialised = False
@@ -804,7 +816,7 @@ class GsmLine(LineDriver):
         call, d = self._call, self.dialect
         if call is None or call.state != "active":
             raise LineError(f"{self.line_id}: no call in progress")
-        if d is None or not d.has_audio:
+        if d is None or not (d.has_audio or self.audio_link is not None):
             name = d.name if d else "unknown"
             raise LineError(
                 f"{self.line_id}: this modem ({name} dialect) gives the host no call audio"
@@ -812,18 +824,23 @@ class GsmLine(LineDriver):
         if self._audio is not None and self._audio.running:
             return
         opener = self.audio_opener or (serial_opener(self.audio_port) if self.audio_port else None)
-        if opener is None:
+        if opener is None and self.audio_link is None:
             raise LineError(f"{self.line_id}: set audio_port in the line's config (the voice tty)")
         try:
             await d.route_audio(self._require_at())
         except AtError as exc:
             raise LineError(f"{self.line_id}: the modem would not route audio: {exc}") from None
-        link = SerialAudioLink(
-            opener,
-            on_frame=self._on_frame,
-            frame_bytes=d.audio_frame_bytes,
-            name=f"{self.line_id}.audio",
-        )
+        link: SerialAudioLink | _SoundCardAudio
+        if self.audio_link is not None:
+            link = _SoundCardAudio(self.audio_link, self._on_frame, self._on_audio_lost)
+        else:
+            assert opener is not None
+            link = SerialAudioLink(
+                opener,
+                on_frame=self._on_frame,
+                frame_bytes=d.audio_frame_bytes,
+                name=f"{self.line_id}.audio",
+            )
         try:
             await link.start()
         except Exception as exc:
@@ -839,6 +856,15 @@ class GsmLine(LineDriver):
         self._dtmf = None
         if link is not None:
             await link.stop()
+            release = getattr(self.dialect, "release_audio", None)  # SIM7600: AT+CPCMREG=0
+            if release is not None and self._at is not None and isinstance(link, SerialAudioLink):
+                with contextlib.suppress(AtError):
+                    await release(self._at)
+
+    def _on_audio_lost(self, reason: str) -> None:
+        self.log.warning("call audio lost: %s", reason)
+        self.emit(Alarm, code="audio_lost", text=f"call audio lost: {reason}")
+        self._stop_audio_soon()
 
     def _stop_audio_soon(self) -> None:
         if self._audio is not None:
@@ -870,3 +896,27 @@ class GsmLine(LineDriver):
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             self.log.error("background task failed", exc_info=task.exception())
+
+
+class _SoundCardAudio:
+    """An ``AudioLink`` (a sound card on the modem's analogue pins) as the call's audio."""
+
+    def __init__(self, link: AudioLink, on_frame, on_error) -> None:
+        self.link, self.on_frame, self.on_error = link, on_frame, on_error
+        self.running = False
+
+    async def start(self) -> None:
+        await self.link.start(self.on_frame, self._lost)
+        self.running = True
+
+    def _lost(self, reason: str) -> None:
+        if self.running:
+            self.running = False
+            self.on_error(reason)
+
+    async def stop(self) -> None:
+        self.running = False
+        await self.link.stop()  # also after a loss: the device must be closed
+
+    def play(self, frame: np.ndarray) -> None:
+        self.link.play(frame)
