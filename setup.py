@@ -55,6 +55,7 @@ setup(
         "pyserial-asyncio-fast>=0.11",
         "gpiozero>=2.0",
         "sounddevice>=0.4.6",
+        "pydantic>=2.6",
     ],
     extras_require={
         "dev": [
