@@ -195,7 +195,10 @@ def test_every_huawei_code_is_routed_as_unsolicited():
         ("huawei", "E1550", "huawei"),
         ("HUAWEI", "E173", "huawei"),
         ("Huawei Technologies", "E1752", "huawei"),
-        ("SIMCOM_Ltd", "SIMCOM_SIM800L", "generic"),
+        ("SIMCOM_Ltd", "SIMCOM_SIM800L", "sim800"),
+        ("SIMCOM INCORPORATED", "SIMCOM_SIM7600E-H", "sim7600"),
+        ("Quectel", "EC25", "quectel"),
+        ("Telit", "LE910", "generic"),
         ("", "", "generic"),
     ],
 )
