@@ -43,7 +43,11 @@ setup(
     long_description_content_type="text/markdown",
     python_requires=">=3.11",
     packages=find_packages(include=["firmware*", "dsp_ext*", "mgmt*"]),
-    package_data={"dsp_ext": ["*.pxd", "*.pyx"], "dsp_ext.data": ["*.toml"]},
+    package_data={
+        "dsp_ext": ["*.pxd", "*.pyx"],
+        "dsp_ext.data": ["*.toml"],
+        "firmware.config": ["example.toml"],
+    },
     ext_modules=cythonize(
         _extensions(),
         language_level=3,

@@ -6,7 +6,7 @@ import argparse
 import sys
 from importlib.metadata import PackageNotFoundError, version
 
-from .commands import CommandError, analyze, demo, dtmf, modem, tones
+from .commands import CommandError, analyze, config, demo, dtmf, modem, tones
 
 
 def _version() -> str:
@@ -20,7 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hotline", description="Hotline call-centre appliance")
     parser.add_argument("--version", action="version", version=f"hotline {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for command in (demo, dtmf, analyze, tones, modem):
+    for command in (demo, dtmf, analyze, tones, modem, config):
         command.register(sub)
     return parser
 
