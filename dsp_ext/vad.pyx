@@ -50,13 +50,11 @@ from libc.stdint cimport int16_t
 
 from dsp_ext.levels import RMS_0DBM0
 from dsp_ext.pcm import as_pcm16
+from dsp_ext.vad_params import SAMPLE_RATES, check_params, frame_count
 
-SAMPLE_RATES = (8000, 16000)
 # dB of the PCM mean square of a 0 dBm0 signal: level_dbm0 = 10·log10(ms) − REF_DB.
 REF_DB = 20.0 * math.log10(RMS_0DBM0)
 cdef double _REF_DB = REF_DB
-DURATIONS = ("hangover_ms", "onset_ms", "startup_ms", "smooth_ms", "stationary_ms")
-POSITIVE = ("margin_db", "floor_rise_db_per_s", "stationary_level_db", "stationary_tilt_db")
 
 # What _frame() reports.
 cdef enum:
@@ -72,31 +70,8 @@ class VadEvent(NamedTuple):
     start: int
 
 
-def _frame_count(double ms, int frame_len, int sample_rate) -> int:
-    return max(1, round(ms * sample_rate / 1000.0 / frame_len))
-
-
-def _check_params(sample_rate, frame_ms, params):
-    """Validate the parameters; return the frame length in samples."""
-    if isinstance(sample_rate, bool) or sample_rate not in SAMPLE_RATES:
-        raise ValueError(f"sample_rate must be one of {SAMPLE_RATES} Hz, got {sample_rate!r}")
-    for name, value in {"frame_ms": frame_ms, **params}.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-        if not math.isfinite(value):
-            raise ValueError(f"{name} must be finite, got {value!r}")
-    exact = frame_ms * sample_rate / 1000.0
-    if not 5.0 <= frame_ms <= 40.0 or abs(exact - round(exact)) > 1e-9:
-        raise ValueError(
-            f"frame_ms must be 5..40 ms and a whole number of samples, got {frame_ms!r}"
-        )
-    for name in DURATIONS:
-        if params[name] < 0:
-            raise ValueError(f"{name} must be >= 0 ms, got {params[name]!r}")
-    for name in POSITIVE:
-        if params[name] <= 0:
-            raise ValueError(f"{name} must be > 0, got {params[name]!r}")
-    return round(exact)
+_frame_count = frame_count
+_check_params = check_params
 
 
 cdef class VoiceActivityDetector:
