@@ -52,22 +52,25 @@ class StateChanged(LineEvent):
 
 
 @dataclass(frozen=True)
-class IncomingCall(LineEvent):
-    """The line rings. ``validity``: 'valid', 'withheld' (private) or 'unavailable'."""
+class _CallerEvent(LineEvent):
+    """Who calls. ``validity``: 'valid', 'withheld' (private) or 'unavailable'."""
 
     number: str | None = None
     name: str | None = None
     validity: str = "unavailable"
+
+
+@dataclass(frozen=True)
+class IncomingCall(_CallerEvent):
+    """The line rings, with the caller ID known so far."""
+
     kind: ClassVar[str] = "incoming_call"
 
 
 @dataclass(frozen=True)
-class CallerIdUpdate(LineEvent):
+class CallerIdUpdate(_CallerEvent):
     """Caller ID that arrived after the ring (e.g. +CLIP after RING)."""
 
-    number: str | None = None
-    name: str | None = None
-    validity: str = "unavailable"
     kind: ClassVar[str] = "caller_id"
 
 

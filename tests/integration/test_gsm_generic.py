@@ -69,6 +69,16 @@ class Recorder:
         await asyncio.wait_for(poll(), timeout)
 
 
+async def until(predicate, timeout: float = 5.0) -> None:
+    """Wait (polling) until ``predicate()`` is true; TimeoutError after ``timeout``."""
+
+    async def poll():
+        while not predicate():
+            await asyncio.sleep(0.02)
+
+    await asyncio.wait_for(poll(), timeout)
+
+
 def summary(e: LineEvent) -> tuple:
     """The parts of an event a log test compares (not times)."""
     keys = {

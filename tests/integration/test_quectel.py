@@ -32,6 +32,7 @@ from tests.integration.test_gsm_generic import (
     init_events,
     run_logs,
     summary,
+    until,
 )
 
 MODELS = ["EC25", "EG25-G", "EC21"]
@@ -78,14 +79,6 @@ async def answered_call(module, line, rec, number="+441234567890", n=1):
     await rec.wait_count("incoming_call", n)
     await line.answer()
     await line.start_audio()
-
-
-async def until(predicate, timeout=5.0):
-    async def poll():
-        while not predicate():
-            await asyncio.sleep(0.02)
-
-    await asyncio.wait_for(poll(), timeout)
 
 
 # -- the module as a line ----------------------------------------------------------------------

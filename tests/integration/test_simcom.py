@@ -35,6 +35,7 @@ from tests.integration.test_gsm_generic import (
     init_events,
     run_logs,
     summary,
+    until,
 )
 
 NUMBER = "+441234567890"
@@ -85,14 +86,6 @@ async def answered_call(modem, line, rec, number=NUMBER):
     await rec.wait("incoming_call", number=number)
     await line.answer()
     await line.start_audio()
-
-
-async def until(predicate, timeout: float = 5.0) -> None:
-    async def poll():
-        while not predicate():
-            await asyncio.sleep(0.02)
-
-    await asyncio.wait_for(poll(), timeout)
 
 
 def contains(haystack: np.ndarray, needle: np.ndarray) -> bool:
