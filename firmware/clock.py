@@ -6,7 +6,14 @@ from __future__ import annotations
 import asyncio
 import heapq
 import time
-from typing import Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
+
+
+class Timer(Protocol):
+    """A pending ``call_later``: cancel it and the callback never runs."""
+
+    def cancel(self) -> None: ...
 
 
 class Clock(Protocol):
@@ -24,6 +31,15 @@ class Clock(Protocol):
         """Suspend the calling task for ``seconds``."""
         ...
 
+    def call_later(self, seconds: float, callback: Callable[..., Any], *args: Any) -> Timer:
+        """Run ``callback(*args)`` on the event loop after ``seconds``; cancellable.
+
+        Why callbacks as well as ``sleep``: queue and agent timers (ring timeout,
+        wrap-up, maximum wait) are many, short-lived and mostly cancelled; a timer
+        costs far less than a task, on the box and in a simulated month alike.
+        """
+        ...
+
 
 class RealClock:
     """The machine's clocks: ``time.monotonic`` and ``time.time``."""
@@ -37,11 +53,29 @@ class RealClock:
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
 
+    def call_later(self, seconds: float, callback: Callable[..., Any], *args: Any) -> Timer:
+        return asyncio.get_running_loop().call_later(max(0.0, seconds), callback, *args)
+
+
+class VirtualTimer:
+    """One entry of the virtual clock's schedule."""
+
+    __slots__ = ("args", "callback", "cancelled", "when")
+
+    def __init__(self, when: float, callback: Callable[..., Any], args: tuple) -> None:
+        self.when = when
+        self.callback = callback
+        self.args = args
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
 
 class VirtualClock:
-    """Simulated time for tests and ``hotline simulate``: ``sleep`` waits for
-    :meth:`advance`, which jumps from one wake-up to the next in order, letting
-    every task that woke run to its next wait before time moves on.
+    """Simulated time for tests and ``hotline simulate``: ``sleep`` and ``call_later``
+    wait for :meth:`advance`, which jumps from one due timer to the next in order,
+    letting every task that woke run to its next wait before time moves on.
 
     Only code that waits through this clock is simulated; ``asyncio.sleep`` and
     ``wait_for`` timeouts still run in real time.
@@ -50,7 +84,7 @@ class VirtualClock:
     def __init__(self, start: float = 0.0, wall_start: float = 1_767_225_600.0) -> None:
         self._now = start
         self._wall_offset = wall_start - start
-        self._sleepers: list[tuple[float, int, asyncio.Future]] = []
+        self._timers: list[tuple[float, int, VirtualTimer]] = []
         self._seq = 0
 
     def now(self) -> float:
@@ -59,32 +93,60 @@ class VirtualClock:
     def wall(self) -> float:
         return self._now + self._wall_offset
 
+    def call_later(self, seconds: float, callback: Callable[..., Any], *args: Any) -> VirtualTimer:
+        timer = VirtualTimer(self._now + max(0.0, seconds), callback, args)
+        self._seq += 1
+        heapq.heappush(self._timers, (timer.when, self._seq, timer))
+        return timer
+
     async def sleep(self, seconds: float) -> None:
         if seconds <= 0:
             await asyncio.sleep(0)
             return
         fut = asyncio.get_running_loop().create_future()
-        self._seq += 1
-        heapq.heappush(self._sleepers, (self._now + seconds, self._seq, fut))
-        await fut
+        timer = self.call_later(seconds, _wake, fut)
+        try:
+            await fut
+        finally:
+            timer.cancel()  # a cancelled sleeper leaves nothing due behind it
 
     @property
     def next_wakeup(self) -> float | None:
-        """When the earliest sleeper wakes, or None if nobody sleeps."""
-        while self._sleepers and self._sleepers[0][2].cancelled():
-            heapq.heappop(self._sleepers)
-        return self._sleepers[0][0] if self._sleepers else None
+        """When the earliest timer is due, or None if nothing is scheduled."""
+        while self._timers and self._timers[0][2].cancelled:
+            heapq.heappop(self._timers)
+        return self._timers[0][0] if self._timers else None
 
     async def advance(self, seconds: float) -> None:
-        """Move time forward by ``seconds``, waking every sleeper due on the way."""
-        target = self._now + seconds
+        """Move time forward by ``seconds``, running every timer due on the way."""
+        await self.run_until(self._now + seconds)
+
+    async def run_until(self, target: float) -> None:
+        """Run every timer due up to ``target`` in time order; then ``now() == target``."""
+        loop = asyncio.get_running_loop()
         await settle()
-        while (wake := self.next_wakeup) is not None and wake <= target:
-            t, _, fut = heapq.heappop(self._sleepers)
-            self._now = max(self._now, t)
-            fut.set_result(None)
-            await settle()
-        self._now = target
+        timers = self._timers
+        while timers:
+            when, _, timer = timers[0]
+            if timer.cancelled:
+                heapq.heappop(timers)
+                continue
+            if when > target:
+                break
+            heapq.heappop(timers)
+            if when > self._now:
+                self._now = when
+            timer.cancelled = True  # spent: a late cancel() is harmless
+            timer.callback(*timer.args)
+            # Tasks it woke run before time moves on; a plain callback woke none.
+            if getattr(loop, "_ready", True):
+                await settle()
+        self._now = max(self._now, target)
+
+
+def _wake(fut: asyncio.Future) -> None:
+    if not fut.done():
+        fut.set_result(None)
 
 
 async def settle(max_rounds: int = 10_000) -> None:

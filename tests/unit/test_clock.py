@@ -57,3 +57,42 @@ async def test_real_clock_is_monotonic():
     a = c.now()
     await c.sleep(0.01)
     assert c.now() > a and c.wall() > 1e9
+
+
+async def test_call_later_runs_in_time_order_and_cancel_skips():
+    clock = VirtualClock()
+    ran: list[tuple[str, float]] = []
+    clock.call_later(20, lambda: ran.append(("b", clock.now())))
+    clock.call_later(10, lambda: ran.append(("a", clock.now())))
+    dropped = clock.call_later(15, lambda: ran.append(("x", clock.now())))
+    dropped.cancel()
+    # A timer set from a timer runs in the same advance if it is due.
+    clock.call_later(12, lambda: clock.call_later(1, lambda: ran.append(("c", clock.now()))))
+    await clock.advance(30)
+    assert ran == [("a", 10), ("c", 13), ("b", 20)]
+    assert clock.next_wakeup is None
+
+
+async def test_call_later_callbacks_and_sleepers_interleave():
+    clock = VirtualClock()
+    order: list[str] = []
+
+    async def sleeper() -> None:
+        await clock.sleep(5)
+        order.append("task@5")
+        clock.call_later(1, order.append, "timer@6")
+
+    task = asyncio.create_task(sleeper())
+    clock.call_later(5.5, order.append, "timer@5.5")
+    await clock.run_until(10)
+    assert order == ["task@5", "timer@5.5", "timer@6"]
+    await task
+
+
+async def test_real_clock_call_later_runs_and_cancels():
+    clock = RealClock()
+    ran: list[int] = []
+    clock.call_later(0.0, ran.append, 1)
+    clock.call_later(0.0, ran.append, 2).cancel()
+    await asyncio.sleep(0.01)
+    assert ran == [1]
