@@ -26,7 +26,8 @@ class RecordingMedia:
 @pytest.fixture
 def engine():
     clock = VirtualClock()
-    journal = Journal(":memory:", box_id="box1", clock=clock, retention=Retention(30, max_events=100_000))
+    retention = Retention(30, max_events=100_000)
+    journal = Journal(":memory:", box_id="box1", clock=clock, retention=retention)
     yield CallEngine(journal=journal, clock=clock)
     journal.close()
 
