@@ -14,6 +14,7 @@ from .prompts import Languages, Prompt
 from .queues import Queue
 from .stations import PanicButton, Station
 from .storage import Journal, Recording
+from .traffic import Traffic
 
 
 class Config(Section):
@@ -47,6 +48,9 @@ class Config(Section):
     mqtt: Mqtt | None = Field(None, title="MQTT", description="The broker (none: no telemetry).")
     recording: Recording = Field(Recording(), title="Recording", description="Call recording.")
     journal: Journal = Field(Journal(), title="Journal", description="Event journal retention.")
+    traffic: Traffic | None = Field(
+        None, title="Traffic", description="Callers for hotline simulate --config (box: unused)."
+    )
 
     def is_holiday(self, day) -> bool:
         """Whether ``day`` (a ``datetime.date``) is one of the configured holidays."""

@@ -112,6 +112,16 @@ class _Checker:
                         f"(expected at most {node.max_digits})",
                     )
 
+    def traffic(self) -> None:
+        traffic = self.valid.get("traffic")
+        if traffic is None:
+            return
+        for prompt in traffic.keys:
+            # Only names: a simulated caller hears no audio, so this uses no prompt.
+            self.ref(("traffic", "keys", prompt), prompt, "prompts", "a prompt")
+        if traffic.staffed is not None:
+            self.ref(("traffic", "staffed"), traffic.staffed, "hours", "a business-hours schedule")
+
     def _node_names(self, flow_name: str, flow: Any) -> set[str]:
         # The flow's raw node names: a node that failed its own checks still exists.
         raw = self.raw.get("ivr", {}).get(flow_name, {})
@@ -252,4 +262,5 @@ def check_references(
     c.hardware()
     c.prompts()
     c.mqtt()
+    c.traffic()
     return c.problems

@@ -679,3 +679,29 @@ def test_docs_describe_every_key():
             if f"`{key}`" not in docs and f"`[{key}" not in docs:
                 missing.append(f"{cls.__name__}.{key}")
     assert not missing
+
+
+def test_traffic_section_checks_its_shape():
+    data = example()
+    data["traffic"]["arrivals_per_hour"] = [1.0] * 23
+    data["traffic"]["keys"]["main-menu"] = {"1x": 1.0}
+    with pytest.raises(ConfigError) as exc:
+        parse_config(data, base_dir=EXAMPLE.parent)
+    problems = "\n".join(exc.value.problems)
+    assert "traffic.arrivals_per_hour: " in problems and "has 23 values (expected 24" in problems
+    assert "traffic.keys.main-menu: '1x' is not a key sequence" in problems
+
+
+def test_traffic_section_names_prompts_and_hours_that_exist():
+    data = example()
+    data["traffic"]["keys"]["no-such-prompt"] = {"1": 1.0}
+    data["traffic"]["staffed"] = "nights"
+    with pytest.raises(ConfigError) as exc:
+        parse_config(data, base_dir=EXAMPLE.parent)
+    assert sorted(p.split(":")[0] for p in exc.value.problems) == [
+        "traffic.keys.no-such-prompt",
+        "traffic.staffed",
+    ]
+    problems = "\n".join(exc.value.problems)
+    assert "'no-such-prompt' is not a prompt (expected one of" in problems
+    assert "'nights' is not a business-hours schedule (expected one of office)" in problems
