@@ -15,6 +15,7 @@ APT_PACKAGES=(
   espeak-ng sox                          # prompts, the talk-off speech corpus
   libspandsp2 multimon-ng                # peers that bench/dsp.py measures against
   libportaudio2                          # headset audio (sounddevice)
+  portaudio19-dev                        # builds pyaudio, the other headset backend
 )
 
 log() { printf '\033[1m[bootstrap]\033[0m %s\n' "$*" >&2; }
@@ -44,7 +45,7 @@ setup_venv() {
   if [ "$(cat .venv/.hotline-build 2>/dev/null)" != "$stamp" ] || ! .venv/bin/python -c 'import dsp_ext.dtmf' 2>/dev/null; then
     log "building hotline (Cython kernels) into .venv"
     .venv/bin/python -m pip install -q --upgrade pip
-    .venv/bin/python -m pip install -q -e '.[dev]'
+    .venv/bin/python -m pip install -q -e '.[dev,pyaudio]'
     echo "$stamp" > .venv/.hotline-build
   fi
 }

@@ -62,6 +62,8 @@ setup(
         "pydantic>=2.6",
     ],
     extras_require={
+        # The second headset backend; building it needs portaudio19-dev (apt).
+        "pyaudio": ["pyaudio>=0.2.14"],
         "dev": [
             "pytest>=8",
             "hypothesis>=6.100",

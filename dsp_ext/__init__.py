@@ -4,6 +4,7 @@ Kernels keep their own per-channel state and know nothing about calls.
 """
 
 from .callerid import CallerId, CallerIdDecoder, CallerIdEvent
+from .drift import DriftResampler
 from .dtmf import DtmfDetector, DtmfEvent
 from .fsk import FskDemodulator
 from .g711 import alaw_decode, alaw_encode, ulaw_decode, ulaw_encode
@@ -16,6 +17,7 @@ __all__ = [
     "CallerId",
     "CallerIdDecoder",
     "CallerIdEvent",
+    "DriftResampler",
     "DtmfDetector",
     "DtmfEvent",
     "FskDemodulator",

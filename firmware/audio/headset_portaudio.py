@@ -1,0 +1,320 @@
+"""The PortAudio headsets: sounddevice and pyaudio behind one base. See
+:mod:`firmware.audio.headset` for the threading rules they keep."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..clock import Clock, RealClock
+from .headset_base import PYAUDIO_MISSING, HeadsetError, LostSink, MicSink, PlaybackQueue
+from .soundcard import AudioLinkError, find_device, list_devices
+
+log = logging.getLogger("hotline.audio.headset")
+
+
+class _PortAudioHeadset:
+    """The part both PortAudio backends share: device lookup, hand-over, watchdog.
+
+    A backend provides ``_devices()`` (sounddevice-style dicts), ``_open(dev, block)``
+    returning a started stream and ``_close(stream)``; its callback calls
+    :meth:`_on_audio` with the mic block and the speaker buffer to fill.
+    """
+
+    backend = "portaudio"
+
+    def __init__(
+        self,
+        device: str,
+        *,
+        samplerate: int | None = None,
+        block_ms: float = 10.0,
+        max_blocks: int = 25,
+        queue_ms: float = 200.0,
+        watchdog_s: float = 1.0,
+        clock: Clock | None = None,
+    ) -> None:
+        self.device = device
+        self.description = f"headset {device!r} ({self.backend})"
+        self.samplerate = samplerate
+        self.block_ms = block_ms
+        self.max_blocks = max_blocks
+        self.queue_ms = queue_ms
+        self.watchdog_s = watchdog_s
+        self.clock = clock or RealClock()
+        self.rate = samplerate or 48000
+        self._stream: Any = None
+        self._running = False
+        self._handed = 0  # audio thread
+        self._taken = 0  # loop
+        self.dropped_blocks = 0  # audio thread
+        self.xruns = 0  # audio thread: PortAudio's own over/underflow flags
+        self.callbacks = 0  # audio thread
+        self._queue = PlaybackQueue(1)
+
+    # life cycle (loop)
+
+    async def start(self, on_mic: MicSink, on_lost: LostSink) -> None:
+        loop = asyncio.get_running_loop()
+        self._loop, self._on_mic, self._on_lost = loop, on_mic, on_lost
+        dev = await loop.run_in_executor(None, self._find)
+        self.rate = int(self.samplerate or dev["default_samplerate"])
+        self.description = f"headset {dev['name']!r} ({self.backend}, {self.rate} Hz)"
+        self._queue = PlaybackQueue(round(self.rate * self.queue_ms / 1000))
+        self._lost = False
+        self._last_input = self.clock.now()
+        block = round(self.rate * self.block_ms / 1000)
+        try:
+            self._stream = await loop.run_in_executor(None, self._open, dev, block)
+        except HeadsetError:
+            raise
+        except Exception as exc:
+            raise HeadsetError(f"cannot open {self.description}: {exc}") from exc
+        self._running = True
+        self._watchdog = loop.create_task(self._watch(), name=f"watchdog {self.device}")
+
+    def _find(self) -> dict:
+        try:
+            return find_device(self.device, self._devices())
+        except AudioLinkError as exc:
+            raise HeadsetError(str(exc).replace("sound card", "headset")) from exc
+        except HeadsetError:
+            raise
+        except Exception as exc:  # PortAudio missing or failing: say so, by name
+            raise HeadsetError(f"cannot list audio devices: {exc}") from exc
+
+    async def stop(self) -> None:
+        self._running = False
+        watchdog = getattr(self, "_watchdog", None)
+        if watchdog is not None:
+            watchdog.cancel()
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self._close, stream)
+        self._queue.clear()
+
+    # audio thread
+
+    def _on_audio(self, mic: np.ndarray, speaker: np.ndarray) -> None:
+        """Copy the mic block to the loop (bounded), fill the speaker. Never blocks."""
+        self.callbacks += 1
+        now = self.clock.now()
+        if self._handed - self._taken < self.max_blocks:
+            self._handed += 1
+            block = np.array(mic, dtype=np.int16)
+            self._loop.call_soon_threadsafe(self._take_mic, block, now)
+        else:
+            self.dropped_blocks += 1
+        self._queue.pull_into(speaker, now)
+
+    def _thread_lost(self, reason: str) -> None:
+        with contextlib.suppress(RuntimeError):  # loop already closed: nobody to tell
+            self._loop.call_soon_threadsafe(self._device_lost, reason)
+
+    # loop side
+
+    def _take_mic(self, block: np.ndarray, at: float) -> None:
+        self._taken += 1
+        if not self._running:
+            return
+        self._last_input = self.clock.now()
+        try:
+            self._on_mic(block, at)
+        except Exception:  # a consumer's bug must not stop the audio
+            log.exception("%s: mic consumer failed", self.description)
+
+    async def _watch(self) -> None:
+        # A USB headset pulled out often just stops calling back.
+        while self._running:
+            await self.clock.sleep(self.watchdog_s / 4)
+            silent = self.clock.now() - self._last_input
+            if self._running and silent > self.watchdog_s:
+                self._device_lost(f"no audio from {self.description} for {silent:.1f} s")
+                return
+
+    def _device_lost(self, reason: str) -> None:
+        if self._lost or not self._running:
+            return
+        self._lost = True
+        self._running = False
+        log.error("%s lost: %s", self.description, reason)
+        self._on_lost(reason)
+
+    def write(self, samples: np.ndarray) -> int:
+        if not self._running:
+            return 0
+        return self._queue.write(samples)
+
+    @property
+    def queued_samples(self) -> int:
+        return self._queue.queued
+
+    @property
+    def underruns(self) -> int:
+        return self._queue.underruns
+
+    @property
+    def pulled_at(self) -> float:
+        return self._queue.pulled_at
+
+    @property
+    def overruns(self) -> int:
+        return self._queue.overruns
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
+
+class SoundDeviceHeadset(_PortAudioHeadset):
+    """A headset through ``sounddevice``. ``stream_factory`` (the keyword arguments of
+    ``sounddevice.Stream``) and ``query`` (``sounddevice.query_devices``) are test seams."""
+
+    backend = "sounddevice"
+
+    def __init__(
+        self,
+        device: str,
+        *,
+        stream_factory: Callable[..., Any] | None = None,
+        query: Callable[[], Any] | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(device, **options)
+        self._stream_factory = stream_factory
+        self._query = query
+
+    def _devices(self) -> list[dict]:
+        return list_devices(self._query)
+
+    def _open(self, dev: dict, block: int) -> Any:
+        factory = self._stream_factory
+        if factory is None:
+            import sounddevice as sd
+
+            factory = sd.Stream
+        stream = factory(
+            device=(dev["index"], dev["index"]),
+            samplerate=self.rate,
+            blocksize=block,
+            channels=(1, 1),
+            dtype="int16",
+            latency="low",
+            callback=self._callback,
+            finished_callback=self._finished,
+        )
+        stream.start()
+        return stream
+
+    @staticmethod
+    def _close(stream: Any) -> None:
+        with contextlib.suppress(Exception):  # a device already gone cannot be stopped
+            stream.stop()
+        with contextlib.suppress(Exception):
+            stream.close()
+
+    def _callback(self, indata, outdata, frames, time, status) -> None:
+        try:
+            if status:
+                self.xruns += 1
+            self._on_audio(indata[:, 0], outdata[:, 0])
+        except Exception as exc:  # anything here would kill the stream silently
+            outdata.fill(0)
+            self._thread_lost(f"audio callback failed: {exc!r}")
+            import sounddevice as sd
+
+            raise sd.CallbackAbort from exc
+
+    def _finished(self) -> None:
+        if self._running:
+            self._thread_lost("the audio stream stopped")
+
+
+def _import_pyaudio() -> Any:
+    try:
+        import pyaudio
+    except ImportError as exc:
+        raise HeadsetError(PYAUDIO_MISSING) from exc
+    return pyaudio
+
+
+class PyAudioHeadset(_PortAudioHeadset):
+    """A headset through ``pyaudio`` (also PortAudio). ``pyaudio_module`` is a test seam."""
+
+    backend = "pyaudio"
+
+    def __init__(self, device: str, *, pyaudio_module: Any = None, **options: Any) -> None:
+        super().__init__(device, **options)
+        self._pyaudio = pyaudio_module
+        self._pa: Any = None
+
+    def _module(self) -> Any:
+        if self._pyaudio is None:
+            self._pyaudio = _import_pyaudio()
+        return self._pyaudio
+
+    def _devices(self) -> list[dict]:
+        if self._pa is None:
+            self._pa = self._module().PyAudio()
+        pa = self._pa
+        devices = []
+        for i in range(pa.get_device_count()):
+            info = pa.get_device_info_by_index(i)
+            devices.append(
+                {
+                    "index": i,
+                    "name": info["name"],
+                    "max_input_channels": int(info["maxInputChannels"]),
+                    "max_output_channels": int(info["maxOutputChannels"]),
+                    "default_samplerate": float(info["defaultSampleRate"]),
+                }
+            )
+        return devices
+
+    def _open(self, dev: dict, block: int) -> Any:
+        pa_mod = self._module()
+        stream = self._pa.open(
+            rate=self.rate,
+            channels=1,
+            format=pa_mod.paInt16,
+            input=True,
+            output=True,
+            input_device_index=dev["index"],
+            output_device_index=dev["index"],
+            frames_per_buffer=block,
+            stream_callback=self._callback,
+            start=False,
+        )
+        stream.start_stream()
+        return stream
+
+    def _close(self, stream: Any) -> None:
+        with contextlib.suppress(Exception):
+            stream.stop_stream()
+        with contextlib.suppress(Exception):
+            stream.close()
+        pa, self._pa = self._pa, None
+        if pa is not None:
+            with contextlib.suppress(Exception):
+                pa.terminate()
+
+    def _callback(self, in_data, frame_count, time_info, status):
+        pa_mod = self._pyaudio
+        out = np.zeros(frame_count, dtype=np.int16)
+        try:
+            if status:
+                self.xruns += 1
+            mic = np.frombuffer(in_data, dtype=np.int16) if in_data else out
+            self._on_audio(mic, out)
+        except Exception as exc:
+            self._thread_lost(f"audio callback failed: {exc!r}")
+            return (bytes(out.nbytes), pa_mod.paAbort)
+        return (out.tobytes(), pa_mod.paContinue)
+
+
+# -- arrays and files ------------------------------------------------------------------------
