@@ -64,6 +64,8 @@ setup(
     extras_require={
         # The second headset backend; building it needs portaudio19-dev (apt).
         "pyaudio": ["pyaudio>=0.2.14"],
+        # gpiozero's pin library on a Pi 5 (and the best one on a Pi 4).
+        "pi": ["lgpio>=0.2"],
         "dev": [
             "pytest>=8",
             "hypothesis>=6.100",

@@ -15,6 +15,8 @@ from typing import Any
 from .errors import Path, Problem, format_path, show
 from .lines import FxoLine
 
+_RGB = ("red", "green", "blue")
+
 
 def _expected(names: Iterable[str]) -> str:
     names = sorted(names)
@@ -184,6 +186,11 @@ class _Checker:
         for name, st in (self.valid.get("stations") or {}).items():
             pins += [(("stations", name, "buttons", b), p) for b, p in st.buttons.items()]
             pins += [(("stations", name, "leds", led), p) for led, p in st.leds.items()]
+            if st.rgb is not None:
+                pins += [(("stations", name, "rgb", c), getattr(st.rgb, c)) for c in _RGB]
+            for key in ("buzzer", "ack_button"):
+                if getattr(st, key) is not None:
+                    pins.append((("stations", name, key), getattr(st, key)))
             key = st.headset.casefold().strip()
             if key in headsets:
                 self.add(
@@ -194,6 +201,14 @@ class _Checker:
             headsets.setdefault(key, ("stations", name))
         for name, button in (self.valid.get("panic") or {}).items():
             pins.append((("panic", name, "pin"), button.pin))
+            for i, station in enumerate(button.stations):
+                self.ref(("panic", name, "stations", i), station, "stations", "a station")
+            if button.hold_alarm_s <= button.hold_s:
+                self.add(
+                    ("panic", name, "hold_alarm_s"),
+                    f"{button.hold_alarm_s:g} is not more than hold_s "
+                    f"(expected more than {button.hold_s:g})",
+                )
         for line_id, line in (self.valid.get("lines") or {}).items():
             if isinstance(line, FxoLine):
                 pins.append((("lines", line_id, "ring_pin"), line.ring_pin))
