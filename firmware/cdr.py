@@ -52,7 +52,7 @@ CALL_KINDS: dict[str, tuple[str, ...]] = {
 }
 
 ENDED_BY = ("caller", "agent", "system", "line")
-OVERFLOW_ACTIONS = ("queue", "supervisor", "voicemail", "callback")
+OVERFLOW_ACTIONS = ("queue", "supervisor", "voicemail", "callback", "hangup")
 
 #: (kind, field) -> the values that field may take.
 CALL_CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
