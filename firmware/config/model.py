@@ -13,7 +13,7 @@ from .mqtt import Mqtt
 from .prompts import Languages, Prompt
 from .queues import Queue
 from .stations import PanicButton, Station
-from .storage import Journal, Recording
+from .storage import Journal, Paths, Recording
 from .traffic import Traffic
 
 
@@ -48,6 +48,7 @@ class Config(Section):
     mqtt: Mqtt | None = Field(None, title="MQTT", description="The broker (none: no telemetry).")
     recording: Recording = Field(Recording(), title="Recording", description="Call recording.")
     journal: Journal = Field(Journal(), title="Journal", description="Event journal retention.")
+    paths: Paths = Field(Paths(), title="Paths", description="Voice messages, prompt cache.")
     traffic: Traffic | None = Field(
         None, title="Traffic", description="Callers for hotline simulate --config (box: unused)."
     )

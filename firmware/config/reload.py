@@ -12,7 +12,7 @@ from typing import Any
 from .model import Config
 
 #: Sections whose change needs the daemon restarted rather than a reload.
-RESTART_SECTIONS = frozenset({"box_id", "journal"})
+RESTART_SECTIONS = frozenset({"box_id", "journal", "paths"})
 
 
 def _plain(value: Any) -> Any:

@@ -1,4 +1,5 @@
-"""``[recording]`` (call audio on disk) and ``[journal]`` (the event journal's bounds)."""
+"""``[recording]`` (call audio on disk), ``[journal]`` (the event journal's bounds) and
+``[paths]`` (where the box keeps voice messages and rendered prompts)."""
 
 from __future__ import annotations
 
@@ -35,4 +36,21 @@ class Journal(Section):
         ge=1000,
         title="Most events",
         description="Above this many events, the oldest are pruned (published ones first).",
+    )
+
+
+class Paths(Section):
+    voicemail: str = Field(
+        "/var/lib/hotline/voicemail",
+        title="Voice messages",
+        description="Where voice messages are filed, one folder per mailbox (relative paths: "
+        "next to the config file).",
+        min_length=1,
+    )
+    prompt_cache: str = Field(
+        "/var/cache/hotline/prompts",
+        title="Prompt cache",
+        description="Where text prompts rendered by espeak-ng are kept between restarts "
+        "(relative paths: next to the config file).",
+        min_length=1,
     )
