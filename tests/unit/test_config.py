@@ -290,7 +290,7 @@ BROKEN = [
     (
         _set("ivr.main.nodes.welcome.prompt", "hello"),
         "ivr.main.nodes.welcome.prompt: 'hello' "
-        "is not a prompt (expected one of callback-registered, cannot-hear, choose-language, "
+        "is not a prompt (expected one of callback-offer, cannot-hear, choose-language, "
         "closed, comfort, enter-order, goodbye, holiday, invalid, leave-message, main-menu, "
         "welcome)",
     ),
