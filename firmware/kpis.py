@@ -87,13 +87,19 @@ class Kpis(CallKpis):
 
     queues: dict[str, CallKpis] = field(default_factory=dict)
     agents: dict[str, AgentKpis] = field(default_factory=dict)
+    #: Callers who found every line busy (simulations only: the box never sees them,
+    #: the network gives them a busy tone). None: not known.
+    blocked: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             **super().as_dict(),
             "queues": {q: k.as_dict() for q, k in sorted(self.queues.items())},
             "agents": {a: k.as_dict() for a, k in sorted(self.agents.items())},
         }
+        if self.blocked is not None:
+            out["blocked"] = self.blocked
+        return out
 
 
 def compute(

@@ -194,6 +194,7 @@ _ROWS = (  # key, label, how to show it
     ("aht_s", "AHT (s)", "{:.1f}"),
     ("occupancy", "occupancy", "{:.4f}"),
     ("longest_wait_s", "longest wait (s)", "{:.1f}"),
+    ("blocked", "lines busy", "{:d}"),
 )
 
 
@@ -207,6 +208,8 @@ def format_table(kpis: Any, formula: dict[str, float] | None = None) -> str:
     head = f"{'':18}{'simulated':>12}" + (f"{'Erlang C':>12}" if formula else "")
     lines = [head]
     for key, label, fmt in _ROWS:
+        if key not in d:
+            continue
         row = f"{label:18}{_show(d[key], fmt):>12}"
         if formula:
             row += f"{_show(formula.get(key), fmt):>12}"

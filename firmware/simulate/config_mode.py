@@ -22,6 +22,7 @@ that, arrivals stop and the calls still in progress finish (at most a week more)
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import random
 import tempfile
 from collections.abc import Callable
@@ -119,13 +120,14 @@ async def run_config(
             for call in list(engine.calls.values()):  # waited a week: give up on them
                 engine.end(call, "system", "simulation-end")
             await settle()
-            return compute(
+            kpis = compute(
                 journal.cdrs(),
                 agent_events,
                 start=wall0,
                 end=wall0 + days * 86400.0,
                 sl_threshold_s=sl_threshold_s,
             )
+            return dataclasses.replace(kpis, blocked=callers.blocked)
         finally:
             callers.stop()
             staff.stop()
@@ -215,6 +217,10 @@ class _Callers:
         self._until = 0.0
         self._next: Timer | None = None
         self._media: dict[str, SimCaller] = {}
+        # A line carries one call: a caller who finds them all busy hears busy.
+        self._busy: dict[str, str] = {}  # line -> call id on it
+        self._line_of: dict[str, str] = {}  # and back
+        self.blocked = 0
         self._give_up: dict[str, Timer] = {}
         self.tasks: set[asyncio.Task] = set()
 
@@ -253,7 +259,11 @@ class _Callers:
     def _arrive(self) -> None:
         self._schedule()
         rng = self._rng
-        line, flow = self._lines[rng.randrange(len(self._lines))]
+        free = [(line, flow) for line, flow in self._lines if line not in self._busy]
+        if not free:
+            self.blocked += 1
+            return
+        line, flow = free[rng.randrange(len(free))]
         caller = (
             rng.choice(("+38050", "+38067", "+38063", "+38044")) + f"{rng.randrange(10**7):07d}"
         )
@@ -268,6 +278,8 @@ class _Callers:
             line=line, caller=caller, media=media, lang=self._lang, flow=flow
         )
         self._media[call.call_id] = media
+        self._busy[line] = call.call_id
+        self._line_of[call.call_id] = line
         task = asyncio.get_running_loop().create_task(self._engine.run(call, self._ivr.run))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
@@ -289,6 +301,9 @@ class _Callers:
             timer.cancel()
         if ev.kind == CALL_ENDED:
             self._media.pop(call_id, None)
+            line = self._line_of.pop(call_id, None)
+            if line is not None:
+                del self._busy[line]
 
     def _hang_up(self, call: Call) -> None:
         self._give_up.pop(call.call_id, None)

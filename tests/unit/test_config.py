@@ -48,8 +48,8 @@ def problems(data: dict, base_dir=".") -> list[str]:
 def test_example_loads():
     cfg = load_config(EXAMPLE)
     assert isinstance(cfg, Config)
-    assert (len(cfg.lines), len(cfg.queues), len(cfg.agents)) == (2, 2, 4)
-    assert {line.kind for line in cfg.lines.values()} == {"huawei", "fxo"}
+    assert (len(cfg.lines), len(cfg.queues), len(cfg.agents)) == (4, 2, 4)
+    assert {line.kind for line in cfg.lines.values()} == {"huawei", "sim7600", "quectel", "fxo"}
     assert set(cfg.languages.available) == {"ru", "uk", "en", "fa"}
     assert {n.type for n in cfg.ivr["main"].nodes.values()} >= {
         "play",
@@ -560,7 +560,7 @@ def _run(argv):
 
 def test_config_check_ok(capsys):
     assert _run(["config", "check", str(EXAMPLE)]) == 0
-    assert capsys.readouterr().out == f"{EXAMPLE}: OK (2 lines, 2 queues, 4 agents)\n"
+    assert capsys.readouterr().out == f"{EXAMPLE}: OK (4 lines, 2 queues, 4 agents)\n"
 
 
 def test_config_check_problems(tmp_path, capsys):

@@ -86,3 +86,16 @@ def test_the_command_prints_json(capsys):
     assert main(argv) == 0
     kpis = json.loads(capsys.readouterr().out)
     assert kpis["offered"] > 0 and set(kpis["queues"]) == {"sales", "support"}
+
+
+async def test_a_line_carries_one_call_and_callers_finding_all_busy_are_blocked():
+    data = example_data()
+    data["lines"] = {"gsm1": data["lines"]["gsm1"]}  # one line for four agents
+    config = parse_config(data, base_dir=EXAMPLE.parent)
+    k = await run_config(config, days=1, seed=3)
+    assert k.blocked > 0
+    # With one line, at most one caller at a time: nobody ever waits for an agent.
+    assert k.p_wait == 0.0 and k.offered > 0
+    full = await run_config(load_config(EXAMPLE), days=1, seed=3)
+    assert full.blocked < k.blocked and full.offered > k.offered
+    assert "blocked" in k.as_dict()
