@@ -64,6 +64,10 @@ ALARM_CLEARED = "alarm_cleared"
 
 ALARM_SEVERITIES = ("info", "warning", "critical")
 
+#: Field types stored and read back unchanged (bool is not a subclass match here:
+#: ``type(v) in`` is exact, and JSON keeps bools as bools).
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
 #: Every kind the journal accepts -> the fields it must carry (more are allowed).
 KINDS: dict[str, tuple[str, ...]] = {
     **_cdr.CALL_KINDS,
@@ -246,6 +250,9 @@ class Journal:
                 f"journal {self.path}: schema {meta.get('schema')!r} "
                 f"(expected {SCHEMA_VERSION}; written by another version of hotline?)"
             )
+        # The newest seq, kept here as well: this process is the journal's only
+        # writer, and a failed write leaves both copies as they were.
+        self._seq = int(meta.get("last_seq", 0)) if meta else 0
         if meta and meta.get("box_id") != self.box_id:
             raise ValueError(
                 f"box_id: {self.box_id!r} does not match the journal {self.path}, "
@@ -284,10 +291,13 @@ class Journal:
         the database cannot take the write (disk full, I/O error).
         """
         payload = validate(kind, fields)
-        stored = MappingProxyType(json.loads(payload))  # what events() will read back
+        # What events() will read back: flat fields (nearly all) read back as given;
+        # lists, tuples and dicts take the JSON round trip.
+        flat = all(type(v) in _SCALARS for v in fields.values())
+        stored = MappingProxyType(dict(fields) if flat else json.loads(payload))
         try:
             with self._tx() as db:
-                seq = self._last_seq(db) + 1
+                seq = self._seq + 1
                 event = Event(seq, self._clock.wall(), self._clock.now(), kind, stored)
                 record = None
                 if kind in _cdr.CALL_KINDS:
@@ -303,6 +313,7 @@ class Journal:
                 db.execute("UPDATE meta SET value = ? WHERE key = 'last_seq'", (seq,))
         except sqlite3.Error as e:
             raise JournalError(f"journal {self.path}: cannot store {kind} ({e})") from e
+        self._seq = seq
         if record is not None:  # only now that it is stored
             if record.end is None:
                 self._live[record.call_id] = record
@@ -365,11 +376,7 @@ class Journal:
     @property
     def last_seq(self) -> int:
         """The seq of the newest event ever stored (0 for none), pruned or not."""
-        return self._last_seq(self._db)
-
-    @staticmethod
-    def _last_seq(db: sqlite3.Connection) -> int:
-        return int(db.execute("SELECT value FROM meta WHERE key = 'last_seq'").fetchone()[0])
+        return self._seq
 
     @property
     def first_seq(self) -> int | None:
