@@ -27,6 +27,7 @@ import asyncio
 import collections
 import contextlib
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -89,6 +90,7 @@ class LineMedia:
         self._recording: list[np.ndarray] | None = None
         self._foreground = 0  # prompts playing now (hold music makes way for them)
         self._hold: asyncio.Task | None = None
+        self._listeners: list[Callable[[np.ndarray], object]] = []
 
     # -- from the line's owner ----------------------------------------------------------
 
@@ -112,6 +114,27 @@ class LineMedia:
             self._recording.append(np.array(frame, dtype=np.int16))
             if now - max(self._record_start, self._last_voice or 0.0) >= self.record_silence_s:
                 self._wake()
+        for sink in tuple(self._listeners):
+            try:
+                sink(frame)
+            except Exception:  # an operator's headset must not take the call down
+                log.exception("%s: audio listener failed", self.line.line_id)
+
+    def listen(self, sink: Callable[[np.ndarray], object]) -> Callable[[], None]:
+        """Hand every frame from the caller to ``sink`` too (an operator's headset
+        bridge); returns a function that stops it."""
+        self._listeners.append(sink)
+
+        def remove() -> None:
+            if sink in self._listeners:
+                self._listeners.remove(sink)
+
+        return remove
+
+    def send(self, frame: np.ndarray) -> None:
+        """One 8 kHz frame to the caller (an operator talking); dropped once gone."""
+        if not self._gone:
+            self.line.play(frame)
 
     def close(self) -> None:
         """The call is over (the caller hung up, the line failed): everything returns."""

@@ -63,6 +63,7 @@ from .queues import QueueState
 from .roster import LOGOUT, Roster, expected
 from .snapshot import snapshot, staffed
 from .strategies import STRATEGIES
+from .takeback import take_back
 from .waiting import DONE, RINGING, SUPERVISOR, TALKING, WAITING, Entry
 
 log = logging.getLogger(__name__)
@@ -198,6 +199,13 @@ class Acd:
         if a.state != ON_CALL or a.entry is None:
             raise AcdError(f"agent {agent!r} is not on a call (state {a.state})")
         self.engine.end(a.entry.call, "agent")
+
+    def take_back(self, agent: str, reason: str, *, to_supervisor: bool = True) -> Call | None:
+        """Take ``agent``'s call away: the caller back at the head of its queue (or rung
+        at a ready supervisor), ``agent`` paused with ``reason`` (a configured one, or
+        'panic' / 'headset lost'). The call taken, or None if none was on the line.
+        See :mod:`firmware.acd.takeback`."""
+        return take_back(self, agent, reason, to_supervisor=to_supervisor)
 
     def _agent_free(self, a: AgentState) -> None:
         """``a`` may take a call now (roster callback): dispatch their queues."""

@@ -167,11 +167,22 @@ class _Checker:
                 self.add(path, f"{show(target)} is not a supervisor (expected supervisor = true)")
 
     def agents(self) -> None:
+        codes: dict[str, str] = {}  # login code -> the first agent with it
         for name, agent in (self.valid.get("agents") or {}).items():
             for i, q in enumerate(agent.queues):
                 self.ref(("agents", name, "queues", i), q, "queues", "a queue")
             if agent.station is not None:
                 self.ref(("agents", name, "station"), agent.station, "stations", "a station")
+            if agent.login_code is not None:
+                code = agent.login_code.get_secret_value()
+                if code in codes:
+                    # Never print the code itself: name the agent it clashes with.
+                    self.add(
+                        ("agents", name, "login_code"),
+                        f"is the same as agents.{codes[code]}.login_code "
+                        "(expected a code of its own: it says who logs in)",
+                    )
+                codes.setdefault(code, name)
         acd = self.valid.get("acd")
         if acd is not None and acd.missed_pause_reason not in acd.pause_reasons:
             self.add(

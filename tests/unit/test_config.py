@@ -705,3 +705,16 @@ def test_traffic_section_names_prompts_and_hours_that_exist():
     problems = "\n".join(exc.value.problems)
     assert "'no-such-prompt' is not a prompt (expected one of" in problems
     assert "'nights' is not a business-hours schedule (expected one of office)" in problems
+
+
+def test_two_agents_with_one_login_code_are_named_without_the_code():
+    data = example()
+    data["agents"]["anna"]["login_code"] = "4711"
+    data["agents"]["bohdan"]["login_code"] = "4711"
+    with pytest.raises(ConfigError) as exc:
+        parse_config(data, base_dir=EXAMPLE.parent)
+    assert exc.value.problems == [
+        "agents.bohdan.login_code: is the same as agents.anna.login_code "
+        "(expected a code of its own: it says who logs in)"
+    ]
+    assert "4711" not in str(exc.value)
