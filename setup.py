@@ -47,6 +47,7 @@ setup(
         "dsp_ext": ["*.pxd", "*.pyx"],
         "dsp_ext.data": ["*.toml"],
         "firmware.config": ["example.toml"],
+        "firmware.demo": ["office.toml"],
     },
     ext_modules=cythonize(
         _extensions(),

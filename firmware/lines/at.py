@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 log = logging.getLogger("hotline.lines.at")
+CLOSED_BY_HOST = "closed by the host"
 
 CALL_RESULTS = ("NO CARRIER", "BUSY", "NO ANSWER", "NO DIALTONE", "NO DIAL TONE")
 _CME = re.compile(r"^\+CM([ES]) ERROR:\s*(.*)$")
@@ -194,7 +195,7 @@ class AtChannel:
             self._task = None
         with contextlib.suppress(Exception):
             self._writer.close()
-        self._mark_closed("closed by the host")
+        self._mark_closed(CLOSED_BY_HOST)
 
     # -- commands -----------------------------------------------------------------
 
@@ -304,7 +305,9 @@ class AtChannel:
         self.closed = reason
         if self._pending and not self._pending.future.done():
             self._pending.future.set_exception(AtPortClosed(f"{self.name}: {reason}"))
-        log.warning("%s: port closed: %s", self.name, reason)
+        # Our own close is routine; the port going away under us is news.
+        level = logging.INFO if reason == CLOSED_BY_HOST else logging.WARNING
+        log.log(level, "%s: port closed: %s", self.name, reason)
         self.on_closed(reason)
 
     def feed(self, data: bytes) -> None:
