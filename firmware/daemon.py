@@ -5,6 +5,9 @@ Start-up order matters: the config is valid or nothing starts; the journal opens
 start, not a call); then the lines open. SIGTERM/SIGINT end calls in progress
 with reason "shutdown" and close everything in reverse.
 
+Stations (panels, headsets, panic buttons) open before the lines, so the first call
+finds its operators logged in.
+
 A reload reaches the switchboard (flows, queues, agents) and the lines: a removed
 line is closed, an added one opened, and a line whose hardware settings changed is
 reopened once its call in progress (if any) has ended. A line whose flow or label
@@ -30,6 +33,7 @@ from .journal import Journal, Retention
 from .lines.base import LineDriver
 from .lines.factory import make_line
 from .reloader import Reloader
+from .station import Stations
 from .switchboard import Switchboard
 
 log = logging.getLogger("hotline.daemon")
@@ -110,12 +114,20 @@ class Daemon:
             prompts=PromptStore(cache_dir=resolve(base, config.paths.prompt_cache), base_dir=base),
             voicemail_dir=resolve(base, config.paths.voicemail),
         )
+        self.stations: Stations | None = None
         self.reloader = Reloader(self.config_path, config, self.apply, self.journal)
         self._stopping = asyncio.Event()
         self._reopen: set[asyncio.Task] = set()
 
     async def start(self) -> None:
         await self.switchboard.start()
+        if self.config.stations or self.config.panic:
+            # Operators before lines: the first call may ring at once.
+            self.stations = Stations(
+                self.config, acd=self.switchboard.acd, clock=self.clock,
+                pin_factory=self.pin_factory,
+            )  # fmt: skip
+            await self.stations.start()
         for line_id, cfg in self.config.lines.items():
             if cfg.enabled:
                 await self._open(line_id, cfg)
@@ -181,6 +193,8 @@ class Daemon:
         for task in list(self._reopen):
             task.cancel()
         await self.switchboard.stop()
+        if self.stations is not None:
+            await self.stations.stop()
         for line_id in list(self.switchboard.lines):
             await self._close(line_id)
         self.journal.close()

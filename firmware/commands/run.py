@@ -38,8 +38,9 @@ def run_daemon(args: argparse.Namespace) -> int:
         return 2
     from ..daemon import Daemon
 
-    pin_factory = None
-    if any(getattr(line, "kind", "") == "fxo" for line in config.lines.values()):
+    pin_factory = None  # one for every panel and FXO line, so a pin clash shows
+    fxo = any(getattr(line, "kind", "") == "fxo" for line in config.lines.values())
+    if fxo or config.stations or config.panic:
         from ..panel import make_pin_factory
 
         pin_factory = make_pin_factory()

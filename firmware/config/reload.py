@@ -12,7 +12,8 @@ from typing import Any
 from .model import Config
 
 #: Sections whose change needs the daemon restarted rather than a reload.
-RESTART_SECTIONS = frozenset({"box_id", "journal", "paths"})
+#: (Stations and panic buttons hold GPIO pins and headsets open: a restart re-wires them.)
+RESTART_SECTIONS = frozenset({"box_id", "journal", "paths", "stations", "panic"})
 
 
 def _plain(value: Any) -> Any:

@@ -238,3 +238,47 @@ async def test_reload_reopens_only_lines_whose_hardware_changed(tmp_path):
         await asyncio.sleep(0.01)
     assert log == [("stop", "gsm1", "/dev/ttyUSB0"), ("start", "gsm1", "/dev/ttyUSB9")]
     await d.stop()
+
+
+async def test_stations_open_before_the_lines_and_log_their_agents_in(tmp_path):
+    from gpiozero.pins.mock import MockFactory, MockPWMPin
+
+    from firmware.config import load_config
+    from firmware.daemon import Daemon
+
+    write_wav(tmp_path / "hello.wav", np.zeros(800, np.int16))
+    write_wav(tmp_path / "mic.wav", np.zeros(8000, np.int16))
+    config = tmp_path / "hotline.toml"
+    text = CONFIG.format(port="/dev/ttyUSB0", audio="/dev/ttyUSB1")
+    text = text.replace('[agents.anna]\nqueues = ["sales"]', '[agents.anna]\nqueues = ["sales"]\n'
+                        'station = "desk1"')  # fmt: skip
+    text += (
+        '\n[stations.desk1]\nheadset = "' + str(tmp_path / "mic.wav") + '"\n'
+        'headset_backend = "file"\nbuttons = { ready = 5, answer = 6 }\n'
+        "leds = { ready = 13, ringing = 19, on_call = 26, paused = 21 }\n"
+    )
+    config.write_text(text)
+    log: list = []
+    factory = MockFactory(pin_class=MockPWMPin)
+    d = Daemon(
+        config, load_config(config), pin_factory=factory,
+        line_factory=lambda i, c: LifecycleLine(i, c, log),
+    )  # fmt: skip
+    await d.start()
+    try:
+        kinds = [(e.kind, e.fields.get("agent")) for e in d.journal.events()]
+        assert ("agent_logged_in", "anna") in kinds
+        assert d.stations is not None and d.switchboard.acd.snapshot()["agents"]["anna"][
+            "station"] == "desk1"  # fmt: skip
+        # The operator's ready button reaches the ACD through the panel.
+        factory.pin(5).drive_low()
+        await asyncio.sleep(0.3)
+        factory.pin(5).drive_high()
+        for _ in range(100):
+            if d.switchboard.acd.snapshot()["agents"]["anna"]["state"] == "ready":
+                break
+            await asyncio.sleep(0.02)
+        assert d.switchboard.acd.snapshot()["agents"]["anna"]["state"] == "ready"
+        assert factory.pin(13).state  # the ready LED follows the journal
+    finally:
+        await d.stop()
