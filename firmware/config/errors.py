@@ -10,6 +10,7 @@ unknown keys (a misspelt ``pasword`` is still a password).
 from __future__ import annotations
 
 import difflib
+import json
 import re
 import types
 from dataclasses import dataclass
@@ -57,7 +58,8 @@ def format_path(path: Path) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
             continue
-        key = part if _BARE_KEY.fullmatch(part) else '"' + part.replace('"', '\\"') + '"'
+        # A quoted key is written as TOML would: escapes keep a problem on one line.
+        key = part if _BARE_KEY.fullmatch(part) else json.dumps(part, ensure_ascii=False)
         out += f".{key}" if out else key
     return out
 

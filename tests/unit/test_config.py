@@ -245,14 +245,14 @@ BROKEN = [
     (
         _set("ivr.main.start", "begin"),
         "ivr.main.start: 'begin' is not a node of flow 'main' "
-        "(expected one of bye, callback, check-hours, choose-language, closed, holiday, menu, "
-        "order, sales, support, voicemail, welcome)",
+        "(expected one of agent-login, bye, callback, check-hours, choose-language, closed, "
+        "holiday, menu, order, sales, support, voicemail, welcome)",
     ),
     (
         _set("ivr.main.nodes.menu.choices", {"1": "sales", "5": "billing"}),
         "ivr.main.nodes.menu.choices.5: 'billing' is not a node of flow 'main' (expected one "
-        "of bye, callback, check-hours, choose-language, closed, holiday, menu, order, sales, "
-        "support, voicemail, welcome)",
+        "of agent-login, bye, callback, check-hours, choose-language, closed, holiday, menu, "
+        "order, sales, support, voicemail, welcome)",
     ),
     (
         _set("ivr.main.nodes.menu.choices", {"x": "sales"}),
@@ -261,7 +261,7 @@ BROKEN = [
     (
         _set("ivr.main.nodes.menu.type", "manu"),
         "ivr.main.nodes.menu.type: 'manu' is not one of play, menu, collect, language, hours, "
-        "queue, voicemail, callback, hangup",
+        "queue, voicemail, callback, hangup, agent_login",
     ),
     (_drop("ivr.main.nodes.menu.fallback"), "ivr.main.nodes.menu.fallback: missing (required)"),
     (
@@ -291,8 +291,8 @@ BROKEN = [
         _set("ivr.main.nodes.welcome.prompt", "hello"),
         "ivr.main.nodes.welcome.prompt: 'hello' "
         "is not a prompt (expected one of callback-offer, cannot-hear, choose-language, "
-        "closed, comfort, enter-order, goodbye, holiday, invalid, leave-message, main-menu, "
-        "welcome)",
+        "closed, comfort, enter-order, goodbye, holiday, invalid, leave-message, logged-in, "
+        "login-code, login-failed, main-menu, station-number, welcome)",
     ),
     (
         _drop("ivr.main.silence_prompt"),
@@ -718,3 +718,14 @@ def test_two_agents_with_one_login_code_are_named_without_the_code():
         "(expected a code of its own: it says who logs in)"
     ]
     assert "4711" not in str(exc.value)
+
+
+def test_a_key_with_a_newline_is_named_on_one_line():
+    # Found by the fuzzer: a quoted key is written with TOML's escapes.
+    data = example()
+    data["languages"]["\n"] = False
+    with pytest.raises(ConfigError) as exc:
+        parse_config(data)
+    assert 'languages."\\n": unknown key (expected one of available, default, voices)' in (
+        exc.value.problems
+    )
