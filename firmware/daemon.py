@@ -6,7 +6,8 @@ start, not a call); then the lines open. SIGTERM/SIGINT end calls in progress
 with reason "shutdown" and close everything in reverse.
 
 Stations (panels, headsets, panic buttons) open before the lines, so the first call
-finds its operators logged in.
+finds its operators logged in; they also become the IVR's login hook (``agent_login``
+nodes: an operator logs in from a phone). Without stations that node refuses.
 
 A reload reaches the switchboard (flows, queues, agents) and the lines: a removed
 line is closed, an added one opened, and a line whose hardware settings changed is
@@ -128,6 +129,8 @@ class Daemon:
                 pin_factory=self.pin_factory,
             )  # fmt: skip
             await self.stations.start()
+            # agent_login nodes log operators in here (by station number and code).
+            self.switchboard.on_login = self.stations.login_by_code
         for line_id, cfg in self.config.lines.items():
             if cfg.enabled:
                 await self._open(line_id, cfg)
@@ -193,6 +196,7 @@ class Daemon:
         for task in list(self._reopen):
             task.cancel()
         await self.switchboard.stop()
+        self.switchboard.on_login = None
         if self.stations is not None:
             await self.stations.stop()
         for line_id in list(self.switchboard.lines):

@@ -13,7 +13,8 @@ A few rules hold for every node:
   next question (type-ahead). Announcements (a queue's prompt, voicemail greeting,
   goodbye) cannot be skipped.
 * **Decisions are journaled** (``ivr_choice``: the key, ``timeout`` or ``invalid``); a
-  collected entry never is, only its length: it may be an account or a PIN.
+  collected entry never is, only its length: it may be an account or a PIN. A login
+  code (``agent_login``, :mod:`firmware.ivr_login`) is not even that.
 * **A silent caller** (``silence_after_s``): once the first prompt has played, the time
   the flow spends *waiting for the caller* adds up; a key or voice resets it. When it
   reaches ``silence_after_s`` the caller hears ``silence_prompt`` once and the call
@@ -36,6 +37,7 @@ from .call import Call
 from .cdr import CALLBACK_REQUESTED, IVR_CHOICE
 from .clock import Clock
 from .config.ivr import (
+    AgentLoginNode,
     CallbackNode,
     CollectNode,
     Flow,
@@ -50,6 +52,7 @@ from .config.ivr import (
 from .config.model import Config
 from .engine import CallEngine
 from .ivr_entry import entry_ok
+from .ivr_login import OnLogin, agent_login
 from .ivr_voicemail import leave_message
 from .schedule import CLOSED, HOLIDAY, status
 
@@ -91,7 +94,9 @@ class Ivr:
     used); ``prompts`` the :class:`~firmware.audio.prompts.PromptStore` the media plays
     from, prepared by the daemon at start and by :meth:`reconfigure`; messages go to
     ``voicemail_dir/<mailbox>/<call_id>.wav``;
-    ``on_callback(call, number, queue)`` hears of every callback request.
+    ``on_callback(call, number, queue)`` hears of every callback request;
+    ``on_login(station, code) -> agent`` logs an operator in for ``agent_login`` nodes
+    (settable later: the daemon opens the stations after the switchboard).
     """
 
     def __init__(
@@ -104,6 +109,7 @@ class Ivr:
         clock: Clock,
         voicemail_dir: Path,
         on_callback: OnCallback | None = None,
+        on_login: OnLogin | None = None,
     ) -> None:
         self.config = config
         self.engine = engine
@@ -112,6 +118,7 @@ class Ivr:
         self.clock = clock
         self.voicemail_dir = Path(voicemail_dir)
         self.on_callback = on_callback
+        self.on_login = on_login
         self._handlers: dict[type, Callable] = {
             PlayNode: self._play_node,
             MenuNode: self._menu,
@@ -122,6 +129,7 @@ class Ivr:
             VoicemailNode: self._voicemail_node,
             CallbackNode: self._callback_node,
             HangupNode: self._hangup,
+            AgentLoginNode: self._agent_login,
         }
 
     async def reconfigure(self, config: Config) -> None:
@@ -347,6 +355,9 @@ class Ivr:
             await self._say(walk, node.prompt, barge_in=False)
         self._end(walk, node.reason)
         return None
+
+    async def _agent_login(self, walk: _Walk, node: AgentLoginNode) -> str | None:
+        return await agent_login(self, walk, node)  # firmware/ivr_login.py
 
     def _then(self, walk: _Walk, next_node: str | None, reason: str) -> str | None:
         """The node after a voicemail or callback; none: the call is over."""

@@ -26,6 +26,7 @@ from .clock import Clock
 from .config import Config
 from .engine import CallEngine
 from .ivr import Ivr
+from .ivr_login import OnLogin
 from .journal import ALARM, LINE_DOWN, LINE_UP, Journal
 from .lines.base import LineDriver, LineError
 from .lines.events import (
@@ -63,6 +64,7 @@ class Switchboard:
         prompts: PromptStore,
         voicemail_dir: Path,
         rng: random.Random | None = None,
+        on_login: OnLogin | None = None,
     ) -> None:
         self.config = config
         self.journal = journal
@@ -77,9 +79,19 @@ class Switchboard:
             prompts=prompts,
             clock=clock,
             voicemail_dir=voicemail_dir,
+            on_login=on_login,
         )
         self._slots: dict[str, _LineSlot] = {}
         self._tasks: set[asyncio.Task] = set()
+
+    @property
+    def on_login(self) -> OnLogin | None:
+        """The IVR's login hook (``agent_login`` nodes); set once the stations exist."""
+        return self.ivr.on_login
+
+    @on_login.setter
+    def on_login(self, hook: OnLogin | None) -> None:
+        self.ivr.on_login = hook
 
     async def start(self) -> None:
         """Render and load every prompt (a missing espeak voice stops the start here)."""

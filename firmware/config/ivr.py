@@ -25,6 +25,7 @@ NODE_TYPES = (
     "voicemail",
     "callback",
     "hangup",
+    "agent_login",
 )
 
 #: (key path inside the node, what it refers to: node/queue/schedule/prompt/language, name)
@@ -179,6 +180,38 @@ class HangupNode(_Node):
     REFS = (("prompt", "prompt"),)
 
 
+class AgentLoginNode(_Node):
+    """An operator logs in at a station from any phone: station number, then code."""
+
+    type: Literal["agent_login"] = _TYPE
+    prompt: Name = Field(
+        title="Prompt", description="'Enter your station number, then press hash'."
+    )
+    code_prompt: Name = Field(
+        title="Code prompt", description="'Enter your login code, then press hash'."
+    )
+    ok_prompt: Name | None = Field(
+        None, title="OK prompt", description="'You are logged in' (none: nothing is said)."
+    )
+    failed_prompt: Name | None = Field(
+        None,
+        title="Failed prompt",
+        description="'Login failed', played after every refused try (none: nothing is said).",
+    )
+    timeout_s: PositiveSeconds = _TIMEOUT
+    retries: int = _RETRIES
+    next: Name | None = Field(
+        None, title="Next", description="The node after the login, done or not (none: hang up)."
+    )
+    REFS = (
+        ("prompt", "prompt"),
+        ("code_prompt", "prompt"),
+        ("ok_prompt", "prompt"),
+        ("failed_prompt", "prompt"),
+        ("next", "node"),
+    )
+
+
 Node = Annotated[
     PlayNode
     | MenuNode
@@ -188,7 +221,8 @@ Node = Annotated[
     | QueueNode
     | VoicemailNode
     | CallbackNode
-    | HangupNode,
+    | HangupNode
+    | AgentLoginNode,
     Field(discriminator="type"),
 ]
 

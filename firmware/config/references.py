@@ -107,6 +107,12 @@ class _Checker:
                             f"{show(name)} is not one of the available languages "
                             f"({_expected(langs.available)})",
                         )
+                if getattr(node, "type", "") == "agent_login" and not self._numbered():
+                    self.add(
+                        (*where, "type"),
+                        "'agent_login' needs station numbers (expected a number in at least "
+                        "one [stations.<name>]: it is what the operator keys in)",
+                    )
                 if getattr(node, "type", "") == "collect" and node.min_digits > node.max_digits:
                     self.add(
                         (*where, "min_digits"),
@@ -123,6 +129,11 @@ class _Checker:
             self.ref(("traffic", "keys", prompt), prompt, "prompts", "a prompt")
         if traffic.staffed is not None:
             self.ref(("traffic", "staffed"), traffic.staffed, "hours", "a business-hours schedule")
+
+    def _numbered(self) -> bool:
+        # An unreadable [stations] was reported already: do not pile on.
+        stations = self.valid.get("stations")
+        return stations is None or any(st.number is not None for st in stations.values())
 
     def _node_names(self, flow_name: str, flow: Any) -> set[str]:
         # The flow's raw node names: a node that failed its own checks still exists.
@@ -194,7 +205,17 @@ class _Checker:
     def hardware(self) -> None:
         pins: list[tuple[Path, int]] = []
         headsets: dict[str, Path] = {}
+        numbers: dict[int, str] = {}  # station number -> the first station with it
         for name, st in (self.valid.get("stations") or {}).items():
+            if st.number is not None:
+                if st.number in numbers:
+                    # The number is what an operator keys in: it must say which desk.
+                    self.add(
+                        ("stations", name, "number"),
+                        f"{st.number} is already the number of stations.{numbers[st.number]} "
+                        "(expected a number of its own)",
+                    )
+                numbers.setdefault(st.number, name)
             pins += [(("stations", name, "buttons", b), p) for b, p in st.buttons.items()]
             pins += [(("stations", name, "leds", led), p) for led, p in st.leds.items()]
             if st.rgb is not None:

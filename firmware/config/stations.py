@@ -14,6 +14,9 @@ from pydantic import Field
 from .base import BcmPin, Name, PositiveSeconds, Seconds, Section
 
 ButtonName = Literal["ready", "pause", "answer", "hangup", "transfer", "mute"]
+#: Station numbers are keyed in on a phone: at most six digits.
+MAX_STATION_NUMBER = 999_999
+
 LedName = Literal["ready", "paused", "ringing", "on_call", "wrapup", "alarm"]
 
 
@@ -32,6 +35,14 @@ class RgbLed(Section):
 
 class Station(Section):
     label: str = Field("", title="Label", description="Where the desk is ('front desk').")
+    number: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_STATION_NUMBER,
+        title="Number",
+        description="What an operator keys in to log in here from a phone (an agent_login "
+        "node); unique (none: no login from a phone).",
+    )
     headset: str = Field(
         title="Headset",
         description="A stable fragment of the headset's sound-device name ('Jabra EVOLVE 20').",
