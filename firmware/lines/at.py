@@ -43,6 +43,28 @@ from typing import Protocol
 log = logging.getLogger("hotline.lines.at")
 CLOSED_BY_HOST = "closed by the host"
 
+# Secrets that cross an AT port: the SIM PIN and facility passwords we send, and the
+# keys a caller presses (an operator's login code, a customer's card number). The
+# debug log never shows them; trace logs keep key reports (replay needs them) but
+# not the PIN.
+_SECRET_COMMAND = re.compile(rb"^(\s*AT\+C(?:PIN|LCK|PWD)=)(.*)$", re.I | re.S)
+_KEY_REPORT = re.compile(r"^\s*(\^DDTMF|\+DTMF|\+RXDTMF|\+QTONEDET)\s*:", re.I)
+
+
+def masked_command(data: bytes) -> bytes:
+    """``data`` with the secret part of a PIN or password command starred out."""
+    m = _SECRET_COMMAND.match(data)
+    if m is None:
+        return data
+    end = b"\r" if data.endswith(b"\r") else b""
+    return m.group(1) + b'"****"' + end
+
+
+def shown_line(line: str) -> str:
+    """A received line as the debug log may show it: key reports without the key."""
+    m = _KEY_REPORT.match(line)
+    return f"{m.group(1)}: <key withheld>" if m else line
+
 CALL_RESULTS = ("NO CARRIER", "BUSY", "NO ANSWER", "NO DIALTONE", "NO DIAL TONE")
 _CME = re.compile(r"^\+CM([ES]) ERROR:\s*(.*)$")
 
@@ -274,8 +296,10 @@ class AtChannel:
 
     def _write(self, data: bytes) -> None:
         if self.on_trace:
-            self.on_trace(">", data)
-        log.debug("%s > %r", self.name, data)
+            self.on_trace(">", masked_command(data))
+        if log.isEnabledFor(logging.DEBUG):
+            shown = masked_command(data) if len(data) < 256 else f"<{len(data)} bytes>"
+            log.debug("%s > %r", self.name, shown)
         self._writer.write(data)
 
     def set_raw_sink(self, sink: Callable[[bytes], int | None] | None) -> None:
@@ -314,7 +338,8 @@ class AtChannel:
         """Parse received bytes (the read loop calls this; tests may too)."""
         if self.on_trace:
             self.on_trace("<", data)
-        log.debug("%s < %r", self.name, data)
+        if self._raw_active:  # audio in data mode: its DLE codes may be a caller's keys
+            log.debug("%s < %d data bytes", self.name, len(data))
         if self._pending is not None:
             self._pending.raw += data[-256:]
         if self._raw_active:
@@ -352,6 +377,8 @@ class AtChannel:
             self._skip_lf = ended_cr and not self._buf  # its LF may come in the next read
             line = _decode(raw_line, self.name)
             if line:
+                if log.isEnabledFor(logging.DEBUG):
+                    log.debug("%s < %s", self.name, shown_line(line))
                 self._dispatch(line)
             if self._raw_active and self._buf:
                 rest = self._to_sink(bytes(self._buf))

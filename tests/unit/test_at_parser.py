@@ -164,3 +164,21 @@ def test_fuzz_garbage_and_splits_never_break_the_parser_or_lose_urcs(noise, urcs
     # every URC arrives, in order, after whatever the garbage line became
     assert got[len(got) - len(urcs) :] == urcs
     assert len(got) - len(urcs) <= 1
+
+
+async def test_pins_and_callers_keys_never_reach_the_debug_log_or_the_pin_a_trace(caplog):
+    import logging
+
+    ch, got = channel(urcs=("^DDTMF", "+DTMF"))
+    traced: list[tuple[str, bytes]] = []
+    ch.on_trace = lambda direction, data: traced.append((direction, data))
+    caplog.set_level(logging.DEBUG, logger="hotline.lines.at")
+    await run_command(ch, 'AT+CPIN="4711"', [b"\r\nOK\r\n"])
+    ch.feed(b"\r\n^DDTMF: 9\r\n+DTMF:3\r\n")
+    assert got == ["^DDTMF: 9", "+DTMF:3"]  # the driver still hears the keys
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "4711" not in logged and '"****"' in logged
+    assert "^DDTMF: <key withheld>" in logged and "+DTMF: <key withheld>" in logged
+    assert ": 9" not in logged and ":3" not in logged
+    sent = b"".join(data for direction, data in traced if direction == ">")
+    assert b"4711" not in sent and b'AT+CPIN="****"' in sent
