@@ -73,10 +73,12 @@ class BridgeEvent:
 class BridgeStats:
     """A snapshot of the counters.
 
-    Latencies are the bridge's own, the worst of the present cycle, filters included:
-    ``mouth_to_line_ms`` is the age of the oldest mic sample in the frame the line takes
-    next (from the callback that captured it); ``line_to_ear_ms`` is how long the last
-    sample of the newest line frame waits before the speaker plays it.
+    Latencies are the bridge's own, the worst of the present cycle, filters included,
+    both taken at the last line frame (a reading between two frames would otherwise
+    depend on where in the cycle it falls: up to a frame more): ``mouth_to_line_ms`` is
+    the age the oldest mic sample left in the FIFO will have when the line takes it
+    (from the callback that captured it); ``line_to_ear_ms`` is how long the last sample
+    of the newest line frame waits before the speaker plays it.
     """
 
     ear_underruns: int
@@ -146,6 +148,7 @@ class Bridge:
         self._running = False
         self._newest_at = 0.0
         self._ear_level_s = 0.0
+        self._mouth_age_s = FRAME_S
         self._fresh = True
 
     # -- life cycle ------------------------------------------------------------------------
@@ -226,14 +229,19 @@ class Bridge:
             # its first callback, or if it stalled: then the queue count is all we have).
             since_pull = min(max(0.0, now - hs.pulled_at), self.block_ms / 1000)
             level = self._down.level_s(hs.queued_samples, since_pull)
-            if self._fresh:  # a call's first frame: start the ear at target, not below it
+            if self._fresh:  # a call's first frame: start the ear at target (see align)
                 self._fresh = False
-                pad = self._down.top_up(level)
+                pad = self._down.align(level)
                 hs.write(self._mix_whisper(np.zeros(pad, np.int16)))
                 level += pad / hs.rate
-            self._ear_level_s = level
+            self._ear_level_s = level - self._down.pending_cut_s
             hs.write(self._mix_whisper(self._down.process(frame, level)))
-            to_line = self._up.pull(FRAME, max(0.0, now - self._newest_at))
+            # How long ago the newest mic block was captured: under a block (plus loop
+            # jitter) while the headset runs; more only if it stalled, and then a count
+            # that keeps growing would only make the servo swing.
+            since = min(max(0.0, now - self._newest_at), self._up.servo.target_s)
+            to_line = self._up.pull(FRAME, since)
+            self._mouth_age_s = self._up.level / LINE_RATE + since + FRAME_S
         else:
             to_line = np.zeros(FRAME, dtype=np.int16)
         if self.mute:
@@ -252,8 +260,11 @@ class Bridge:
 
     def _on_mic(self, block: np.ndarray, at: float) -> None:
         self._meter_mic(block)
+        # Kept between calls too: a call's first frame may come before its first block,
+        # and a time left over from the last call (or start) would read as seconds of
+        # audio waiting, which the servo would spend 20 s undoing.
+        self._newest_at = at
         if self._send is not None:
-            self._newest_at = at
             self._up.push(block)
         else:
             # Idle: answer each mic block with as much speaker audio, level unchanged.
@@ -324,7 +335,6 @@ class Bridge:
         if down is None or up is None:
             nan = math.nan
             return BridgeStats(0, 0, 0, 0, 0, nan, nan, 0.0, 0.0, self.headset_silent)
-        since = max(0.0, self.clock.now() - self._newest_at) if self.connected else 0.0
         return BridgeStats(
             ear_underruns=hs.underruns,
             ear_overruns=hs.overruns,
@@ -332,7 +342,7 @@ class Bridge:
             mouth_overruns=up.overruns,
             dropped_blocks=hs.dropped_blocks,
             line_to_ear_ms=(self._ear_level_s + FRAME_S) * 1000 + self.block_ms + down.filter_ms,
-            mouth_to_line_ms=(up.level / LINE_RATE + since + FRAME_S) * 1000 + up.filter_ms,
+            mouth_to_line_ms=self._mouth_age_s * 1000 + up.filter_ms,
             ear_ppm=down.servo.ppm,
             mouth_ppm=up.servo.ppm,
             headset_silent=self.headset_silent,

@@ -14,6 +14,15 @@ walks slowly with the drift (one block per 33 s at 300 ppm). A servo fed that co
 chases the walk and swings. The caller corrects by how long ago the other side last
 moved a block (``pulled_at``, the mic block's time), which makes the level continuous.
 
+A call starts mid-stream: the headset has been running for minutes, and the first line
+frame lands anywhere in its block cycle. Each direction therefore *aligns* its buffer
+on the first frame after :meth:`~Downlink.reset` (silence added, or the oldest audio
+dropped, before any of the call's audio has been heard), so the servo starts at its
+target with nothing to correct but the clocks' offset. Priming a fixed amount instead
+is right for one phase only: elsewhere the buffer starts up to a block off target, and
+at kp = 0.2/s an error of 5 ms is already the servo's 1000 ppm limit (it then swings
+for ~20 s).
+
 Because they are plain objects driven by calls, the drift tests run an hour of two
 drifting clocks through exactly this code in seconds.
 """
@@ -40,15 +49,28 @@ class Downlink:
         self.servo = DriftServo(margin_ms / 1000, **servo)
         #: Filter delay in ms: the resampler's group delay plus the cubic's 2 samples.
         self.filter_ms = (self._up.delay_samples + 2) * 1000 / headset_rate
+        self._skip = 0  # headset samples still to cut after align()
 
     def reset(self, keep_offset: bool = True) -> None:
         self._up.reset()
         self._drift.reset()
         self.servo.reset(keep_offset)
+        self._skip = 0
 
-    def top_up(self, level_s: float) -> int:
-        """Silence to add (headset samples) so a buffer at ``level_s`` starts at target."""
-        return max(0, round((self.servo.target_s - level_s) * self.headset_rate))
+    def align(self, level_s: float) -> int:
+        """Start a call's ear buffer at target, given the level before its first frame.
+
+        Returns the silence to write first (headset samples) when the buffer is below
+        target; when above, the excess is cut from the start of the coming output
+        instead (the speaker's queue belongs to the audio thread and cannot be trimmed)."""
+        error = round((level_s - self.servo.target_s) * self.headset_rate)
+        self._skip = max(0, error)
+        return max(0, -error)
+
+    @property
+    def pending_cut_s(self) -> float:
+        """Audio :meth:`align` will still cut from the coming output (seconds)."""
+        return self._skip / self.headset_rate
 
     def level_s(self, queued_samples: int, since_pull_s: float) -> float:
         """Audio ahead of the speaker, less one block: queued, less what the speaker has
@@ -57,8 +79,15 @@ class Downlink:
 
     def process(self, frame: np.ndarray, level_s: float) -> np.ndarray:
         """Headset samples for one line frame; ``level_s`` from :meth:`level_s`."""
-        ratio = self.servo.update(level_s, len(frame) / LINE_RATE)
-        return self._drift.process(self._up.process(frame), ratio)
+        # What align() will still cut is as good as gone: the servo must not chase it.
+        skip = self._skip
+        ratio = self.servo.update(level_s - skip / self.headset_rate, len(frame) / LINE_RATE)
+        out = self._drift.process(self._up.process(frame), ratio)
+        if skip:
+            cut = min(skip, len(out))
+            self._skip = skip - cut
+            out = out[cut:]
+        return out
 
 
 class Uplink:
@@ -85,15 +114,17 @@ class Uplink:
         self.overruns = 0
         self._fifo = np.zeros(0, dtype=np.int16)
         self._dry = False
+        self._aligned = False
 
     def reset(self, keep_offset: bool = True) -> None:
-        """Forget the audio; start with the target's worth of silence, so the first take
-        finds audio where the servo wants it. ``keep_offset``: see DriftServo.reset."""
+        """Forget the audio; the next :meth:`pull` aligns the FIFO to the target.
+        ``keep_offset``: see DriftServo.reset."""
         self._down.reset()
         self._drift.reset()
         self.servo.reset(keep_offset)
-        self._fifo = np.zeros(round(self.servo.target_s * LINE_RATE), dtype=np.int16)
+        self._fifo = np.zeros(0, dtype=np.int16)
         self._dry = False
+        self._aligned = False
 
     @property
     def level(self) -> int:
@@ -116,6 +147,8 @@ class Uplink:
 
         ``since_block_s``: how long ago the newest mic block pushed was captured (its
         audio is older than the FIFO count says)."""
+        if not self._aligned:
+            self._align(n, since_block_s)
         out = self._fifo[:n]
         self._fifo = self._fifo[n:]
         if len(out) < n:
@@ -127,3 +160,16 @@ class Uplink:
             self._dry = False
         self.servo.update(len(self._fifo) / LINE_RATE + since_block_s, n / LINE_RATE)
         return out
+
+    def _align(self, n: int, since_block_s: float) -> None:
+        # The first take of a call: leave the FIFO at target after it. Where the line's
+        # frame falls in the mic's block cycle decides how much the pushes since reset
+        # brought (0 to 2 blocks): silence goes in front of them, or, if the line was
+        # late to start, the oldest of them go.
+        self._aligned = True
+        want = n + max(0, round((self.servo.target_s - since_block_s) * LINE_RATE))
+        have = len(self._fifo)
+        if have < want:
+            self._fifo = np.concatenate([np.zeros(want - have, np.int16), self._fifo])
+        else:
+            self._fifo = self._fifo[have - want :]

@@ -3,6 +3,9 @@
 The line ticks every 20 ms of line time; the headset calls back every block of its own
 samples, its crystal off by ``ppm`` (positive: fast). Each event is handed to the loop
 with a random delay of up to ``jitter_ms`` (order kept per side), as a busy Pi does.
+With ``connect_s`` the headset runs idle first (each mic block answered by as much
+speaker silence, as the bridge does between calls) and the call is connected
+mid-stream, as a station answers one.
 The speaker is a real :class:`~firmware.audio.headset.PlaybackQueue`; the directions are
 the real :class:`~firmware.audio.bridge_core.Downlink` and ``Uplink``. A sine goes each
 way and every output sample is checked for discontinuities on the fly (an hour at
@@ -36,6 +39,8 @@ class DirectionReport:
     min_level_ms: float = math.inf
     worst_step: float = 0.0  # largest |second difference| / the clean sine's
     ppm_last: float = 0.0
+    ppm_min: float = math.inf  # the servo's range from ``ppm_from_s`` on
+    ppm_max: float = -math.inf
 
 
 @dataclass
@@ -88,18 +93,24 @@ def simulate_drift(
     ear_hz: int = 1000,
     mouth_hz: int = 400,
     seed: int = 1,
+    connect_s: float = 0.0,
+    ppm_from_s: float | None = None,
     **servo: float,
 ) -> DriftReport:
-    """Run ``seconds`` of line time; report each direction after ``settle_s``.
+    """Run ``seconds`` of line time; report each direction after ``settle_s`` (the
+    servos' range after ``ppm_from_s``, default ``settle_s``). The bridge connects the
+    line at its first frame at or after ``connect_s``.
 
     ``servo`` options (``omega``, ``max_ppm``, ...) go to both directions' servos.
     """
     rng = np.random.default_rng(seed)
     down = Downlink(headset_rate, margin_ms=margin_ms, **servo)
     up = Uplink(headset_rate, margin_ms=margin_ms, block_ms=block_ms, **servo)
-    up.reset()
     speaker = PlaybackQueue(round(headset_rate * 0.5))
-    speaker.write(np.zeros(round(headset_rate * margin_ms / 1000), np.int16))
+    # As Bridge.start leaves it: the margin and a block queued, kept there while idle.
+    speaker.write(np.zeros(round(headset_rate * (margin_ms + block_ms) / 1000), np.int16))
+    connected = False
+    ppm_from = settle_s if ppm_from_s is None else ppm_from_s
     block = round(headset_rate * block_ms / 1000)
     block_s = block / (headset_rate * (1 + ppm * 1e-6))  # fast crystal: shorter blocks
     frame_s = FRAME / LINE_RATE
@@ -149,21 +160,38 @@ def simulate_drift(
             when, _, kind, index = heapq.heappop(events)
             counting = when >= settle_s
             if kind == "line":
+                if not connected:
+                    if when < connect_s:
+                        continue
+                    connected = True  # what Bridge.connect and its first frame do
+                    down.reset()
+                    up.reset()
+                    level = down.level_s(speaker.queued, when - speaker.pulled_at)
+                    speaker.write(np.zeros(down.align(level), np.int16))
                 frame = ear_sine.at(index * FRAME, FRAME)
                 level = down.level_s(speaker.queued, when - speaker.pulled_at)
+                ear_level = level - down.pending_cut_s
                 speaker.write(down.process(frame, level))
                 before = up.underruns
-                to_line = up.pull(FRAME, when - newest_at)
+                since = min(when - newest_at, up.servo.target_s)  # as Bridge.line_frame
+                to_line = up.pull(FRAME, since)
                 mouth_steps.feed(to_line, counting)
+                if when >= ppm_from:
+                    _servo_range(report.ear, down.servo.ppm)
+                    _servo_range(report.mouth, up.servo.ppm)
                 if counting:
-                    ear_delay = level + block_ms / 1000 + frame_s
-                    mouth_delay = up.level / LINE_RATE + when - newest_at + frame_s
-                    _levels(report.ear, level, ear_delay, down.filter_ms, down.servo.ppm)
+                    ear_delay = ear_level + block_ms / 1000 + frame_s
+                    mouth_delay = up.level / LINE_RATE + since + frame_s
+                    _levels(report.ear, ear_level, ear_delay, down.filter_ms, down.servo.ppm)
                     _levels(report.mouth, up.level / LINE_RATE, mouth_delay, up.filter_ms,
                             up.servo.ppm)  # fmt: skip
                     report.mouth.underruns += up.underruns - before
             else:
-                up.push(mouth_sine.at(index * block, block))
+                mic = mouth_sine.at(index * block, block)
+                if connected:
+                    up.push(mic)
+                else:  # idle: the speaker gets as much silence as the mic brought
+                    speaker.write(np.zeros(len(mic), np.int16))
                 newest_at = captured.pop(index)
     report.ear.worst_step = ear_steps.worst
     report.mouth.worst_step = mouth_steps.worst
@@ -179,3 +207,8 @@ def _levels(d: DirectionReport, held_s: float, delay_s: float, filter_ms: float,
     d.min_level_ms = min(d.min_level_ms, held_s * 1000)
     d.max_latency_ms = max(d.max_latency_ms, delay_s * 1000 + filter_ms)
     d.ppm_last = ppm
+
+
+def _servo_range(d: DirectionReport, ppm: float) -> None:
+    d.ppm_min = min(d.ppm_min, ppm)
+    d.ppm_max = max(d.ppm_max, ppm)
