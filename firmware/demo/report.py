@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .runner import SL_THRESHOLD_S, DemoResult
+from .seat import DeskReport, bridge_words
 
 
 def _pct(x: float | None) -> str:
@@ -33,6 +34,8 @@ def summary(result: DemoResult) -> tuple[str, bool]:
             f"  agent {name}: answered {a.answered}, AHT {_s(a.aht_s)}, "
             f"occupancy {_pct(a.occupancy)}"
         )
+    if result.desk is not None:
+        lines += desk_summary(result.desk)
     lines += [
         f"Journal: {result.journal} ({result.cdrs} call records; "
         f'sqlite3 {result.journal} "SELECT * FROM cdrs")',
@@ -43,3 +46,25 @@ def summary(result: DemoResult) -> tuple[str, bool]:
     if not ok:
         lines.append("No call was answered: the office did not work (see the log above).")
     return "\n".join(lines), ok
+
+
+def desk_summary(d: DeskReport) -> list[str]:
+    """What the real desk did, and whether its callers heard the operator."""
+    did = d.did
+    out = [
+        f"Desk {d.station} ({d.agent or 'nobody'}; a robot hand on its buttons, eyes on its LEDs): "
+        f"answered {did.answered} call(s) by the answer button, hung up {did.hung_up}, "
+        f"paused {did.paused} time(s) by holding ready, {len(did.presses)} presses.",
+        f"  headset audio sent to the line: {d.to_line_frames} frames ({d.to_line_s:.1f} s, "
+        f"{d.speech_to_line_s:.1f} s of it speech)"
+        + (f"; {bridge_words(d.stats)}" if d.stats is not None else "; the headset never opened"),
+    ]
+    if d.calls_heard:
+        heard = "yes" if d.caller_heard_s > 0 else "no"
+        out.append(
+            f"  caller heard the operator: {heard} ({d.caller_heard_s:.1f} s of speech "
+            f"over {d.calls_heard} call(s))"
+        )
+    else:
+        out.append("  caller heard the operator: no call of the desk to listen to")
+    return out

@@ -4,8 +4,10 @@
    (:mod:`.office`) is written next to the journal in a directory of its own.
 2. The real :class:`firmware.daemon.Daemon` starts on the real clock with that config:
    espeak-ng renders the prompts, the Huawei drivers open the ptys.
-3. Operators log in (:mod:`.operators`), callers start ringing (:mod:`.callers`), the
-   wallboard draws (:mod:`.wallboard`).
+3. At the real station ``desk1`` (panel on gpiozero's ``MockFactory``, a WAV as the
+   headset mic, :mod:`.voice`) a robot hand presses ready (:mod:`.desk`, :mod:`.seat`);
+   then the simulated operators log in (:mod:`.operators`), callers start ringing
+   (:mod:`.callers`), the wallboard draws (:mod:`.wallboard`).
 4. After ``seconds``, nobody new rings; the calls in progress get a short while to
    finish (a quarter of the run, at most 15 s), then whoever is left hangs up.
 5. The daemon stops; the KPIs are computed from the journal file it leaves.
@@ -25,6 +27,7 @@ from typing import TextIO
 
 from ..audio import tts
 from ..audio.prompts import PromptError
+from ..audio.tts import TtsError
 from ..cdr import CALL_ANSWERED, CALL_ARRIVED, CALL_ENDED
 from ..clock import Clock, RealClock
 from ..config import Config, load_config
@@ -33,9 +36,12 @@ from ..emulator.huawei import HuaweiEmulator
 from ..journal import Event, Journal, Retention
 from ..kpis import AGENT_KINDS, Kpis, compute
 from ..lines.events import LineState
+from ..panel import make_pin_factory
 from .callers import CallerHabits, Callers
-from .office import LINES, write_config
+from .office import DESK, DESK_VOICE, LINES, write_config
 from .operators import Office, OperatorFactory, simulated_operators
+from .seat import DeskReport, Seat
+from .voice import write_voice
 from .wallboard import Wallboard
 
 LINES_UP_WITHIN_S = 20.0
@@ -43,6 +49,9 @@ MAX_DRAIN_S = 15.0
 SETTLE_S = 1.0
 SL_THRESHOLD_S = 20.0
 ON_BREAK = "carol"
+#: The desk's own break: when (a share of the run) and for how long.
+DESK_PAUSE_AT = 0.35
+DESK_PAUSE_FOR_S = 3.0
 
 
 class DemoUnavailable(RuntimeError):
@@ -57,6 +66,7 @@ class DemoResult:
     rung: int  # calls the simulated callers placed
     busy: int  # callers who found every line busy
     cdrs: int  # call records in the journal
+    desk: DeskReport | None = None  # the real station, if the config has it
 
 
 def check_available() -> None:
@@ -94,13 +104,17 @@ async def run_demo(
         await stick.start()
     try:
         path = write_config(directory, {line: (s.path, s.voice.path) for line, s in sticks.items()})
+        try:  # the desk's headset plays it from the start: long enough for the whole run
+            write_voice(directory / DESK_VOICE, seconds * 1.25 + LINES_UP_WITHIN_S + 10)
+        except TtsError as exc:
+            raise DemoUnavailable(f"espeak-ng cannot speak the operator's voice: {exc}") from None
         config = load_config(path)
         journal_path = resolve(path.parent, config.journal.path)
         out.write(f"Hotline demo: {len(sticks)} emulated Huawei sticks, config {path}\n")
         out.flush()
         t0 = clock.wall()
         try:
-            rung, busy = await _office(
+            rung, busy, desk = await _office(
                 config=config, path=path, clock=clock, rng=rng, sticks=sticks,
                 seconds=seconds, out=out, tty=tty, operators=operators, habits=habits,
             )  # fmt: skip
@@ -111,7 +125,7 @@ async def run_demo(
         for stick in sticks.values():
             await stick.stop()
     kpis, n_cdrs = read_kpis(journal_path, config, clock, t0, t_end)
-    return DemoResult(kpis, path, journal_path, rung, busy, n_cdrs)
+    return DemoResult(kpis, path, journal_path, rung, busy, n_cdrs, desk)
 
 
 async def _office(
@@ -126,21 +140,25 @@ async def _office(
     tty: bool,
     operators: OperatorFactory | None,
     habits: CallerHabits | None,
-) -> tuple[int, int]:
+) -> tuple[int, int, DeskReport | None]:
     """The daemon, the people and the board, for ``seconds``; stops them all. Returns
-    the calls the callers placed and how many found every line busy."""
-    daemon = Daemon(path, config, clock=clock)
+    the calls the callers placed, how many found every line busy, and the desk's report."""
+    pins = make_pin_factory("mock")  # the desk's panel: gpiozero's own mock pins
+    daemon = Daemon(path, config, clock=clock, pin_factory=pins)
     board = Wallboard(daemon.switchboard, clock, out, tty=tty)
     daemon.journal.subscribe(board.heard)
     callers = Callers(sticks, clock, rng, habits, say=board.aside)
     acd = daemon.switchboard.acd
     daemon.journal.subscribe(_tell_answered(callers))
     make = operators or simulated_operators(acd, clock, random.Random(rng.random()))
+    # Agents at a station are the station's (logged in by the daemon); the rest simulated.
+    simulated = [a for a, c in config.agents.items() if c.station is None]
     office = Office(
-        acd, clock, list(config.agents), make,
-        on_break=ON_BREAK if ON_BREAK in config.agents else None,
+        acd, clock, simulated, make,
+        on_break=ON_BREAK if ON_BREAK in simulated else None,
         break_at=(seconds * 0.3, seconds * 0.6),
     )  # fmt: skip
+    seat: Seat | None = None
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     with contextlib.suppress(NotImplementedError, RuntimeError):
@@ -148,6 +166,17 @@ async def _office(
     try:
         await daemon.start()
         await _lines_up(daemon, clock)
+        if daemon.stations is not None and DESK in daemon.stations.stations:
+            seat = Seat(
+                daemon.stations, DESK, sticks, clock, random.Random(rng.random()),
+                pin_factory=pins, pause_at_s=seconds * DESK_PAUSE_AT,
+                pause_for_s=DESK_PAUSE_FOR_S, done_by_s=seconds,
+            )  # fmt: skip
+            daemon.journal.subscribe(seat.ear.heard)
+            board.desks = seat.board_lines
+            # Ready before the others log in: the longest idle gets the first call.
+            if not await seat.start():
+                board.aside(f"{DESK}: the ready light did not come on after pressing ready")
         office.start()
         callers.start()
         board.start()
@@ -168,9 +197,12 @@ async def _office(
             loop.remove_signal_handler(signal.SIGINT)
         await board.stop()
         office.stop()
+        if seat is not None:
+            await seat.stop()
         await callers.stop()
         await daemon.stop()
-    return callers.rung, callers.busy
+        pins.close()
+    return callers.rung, callers.busy, seat.report() if seat is not None else None
 
 
 def _tell_answered(callers: Callers) -> Callable[[Event], None]:

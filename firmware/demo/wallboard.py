@@ -1,4 +1,5 @@
-"""The demo's wallboard: lines, queues and agents now, and the last events in words.
+"""The demo's wallboard: lines, queues, agents and the real desk now, and the last events
+in words.
 
 :func:`render` is pure (a :class:`View` in, text lines out). :class:`Wallboard` takes
 a view from the running switchboard every ``every_s`` seconds: on a terminal it
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -42,6 +44,7 @@ class View:
     snapshot: dict[str, Any]  # Acd.snapshot()
     events: list[tuple[float, str]] = field(default_factory=list)  # (wall, words), oldest first
     note: str = ""
+    desks: list[str] = field(default_factory=list)  # the real desk: lights, bridge figures
 
 
 def _hms(wall: float) -> str:
@@ -81,6 +84,10 @@ def render(view: View) -> list[str]:
             f"  {name:<8}{_agent_state(a):<18} {_secs(a['for_s']):>6} {a['answered']:>6}"
             f"  {a['call'] or ''}"
         )
+    if view.desks:
+        out.append("")
+        out.append("DESK")
+        out += [f"  {text}" for text in view.desks]
     out.append("")
     out.append("LAST EVENTS")
     for wall, words in view.events[-RECENT:]:
@@ -96,9 +103,10 @@ def status_line(view: View) -> str:
         for n, q in view.snapshot.get("queues", {}).items()
     )
     agents = ", ".join(f"{n} {_agent_state(a)}" for n, a in view.snapshot.get("agents", {}).items())
+    desks = "".join(f" | {text.strip()}" for text in view.desks)
     return (
         f"{_hms(view.wall)} [{_secs(view.elapsed_s)}] lines {busy}/{len(view.lines)} busy | "
-        f"{queues} | {agents}"
+        f"{queues} | {agents}{desks}"
     )
 
 
@@ -126,6 +134,7 @@ class Wallboard:
         self.board, self.clock, self.out, self.tty = switchboard, clock, out, tty
         self.every_s = every_s if every_s is not None else (1.0 if tty else 5.0)
         self.note = ""  # what the demo is doing now, on the board's first line
+        self.desks: Callable[[], list[str]] | None = None  # the real desk's lines, if any
         self.events: deque[tuple[float, str]] = deque(maxlen=RECENT)
         self._started = clock.now()
         self._task: asyncio.Task | None = None
@@ -155,6 +164,7 @@ class Wallboard:
             snapshot=self.board.acd.snapshot(),
             events=list(self.events),
             note=self.note,
+            desks=self.desks() if self.desks is not None else [],
         )
 
     def draw(self) -> None:
