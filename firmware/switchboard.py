@@ -189,8 +189,16 @@ class Switchboard:
             flow=line_cfg.flow,
         )
         slot.call, slot.media = call, media
-        call.on_end(lambda c: media.close())
+        call.on_end(lambda c: self._release(slot, c))
         self._spawn(self._run(slot, call))
+
+    def _release(self, slot: _LineSlot, call: Call) -> None:
+        # However the call ended, the line is free for the next one: a line that
+        # never reports its own hang-up must not stay busy for ever.
+        if slot.media is not None and slot.call is call:
+            slot.media.close()
+        if slot.call is call:
+            slot.call, slot.media, slot.caller = None, None, None
 
     async def _run(self, slot: _LineSlot, call: Call) -> None:
         try:
