@@ -13,12 +13,12 @@ from typing import Any
 import numpy as np
 
 from ..clock import Clock, RealClock
-from .headset_base import HeadsetError, LostSink, MicSink, PlaybackQueue
+from .headset_base import HeadsetError, LostSink, MicSink, PlaybackQueue, SpeakerQueue
 
 log = logging.getLogger("hotline.audio.headset")
 
 
-class ArrayHeadset:
+class ArrayHeadset(SpeakerQueue):
     """A headset made of arrays, paced by a ``Clock``: for tests, the demo and simulation.
 
     Every ``block_ms`` of clock time it delivers one mic block (from what
@@ -111,25 +111,6 @@ class ArrayHeadset:
 
     def replug(self) -> None:
         self.plugged = True
-
-    def write(self, samples: np.ndarray) -> int:
-        return self._queue.write(samples) if self._task is not None else 0
-
-    @property
-    def queued_samples(self) -> int:
-        return self._queue.queued
-
-    @property
-    def underruns(self) -> int:
-        return self._queue.underruns
-
-    @property
-    def pulled_at(self) -> float:
-        return self._queue.pulled_at
-
-    @property
-    def overruns(self) -> int:
-        return self._queue.overruns
 
     @property
     def running(self) -> bool:

@@ -124,4 +124,31 @@ class PlaybackQueue:
             self._dropped += len(part)
 
 
+class SpeakerQueue:
+    """Mixin: a headset's speaker side as the bridge sees it, over its ``_queue``
+    (a :class:`PlaybackQueue`). Writes are refused (0) while the headset is not running."""
+
+    _queue: PlaybackQueue
+    running: bool  # the headset's own property (declared here only, so it wins in the MRO)
+
+    def write(self, samples: np.ndarray) -> int:
+        return self._queue.write(samples) if self.running else 0
+
+    @property
+    def queued_samples(self) -> int:
+        return self._queue.queued
+
+    @property
+    def underruns(self) -> int:
+        return self._queue.underruns
+
+    @property
+    def pulled_at(self) -> float:
+        return self._queue.pulled_at
+
+    @property
+    def overruns(self) -> int:
+        return self._queue.overruns
+
+
 # -- PortAudio backends --------------------------------------------------------------------

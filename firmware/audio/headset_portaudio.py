@@ -12,14 +12,23 @@ from typing import Any
 import numpy as np
 
 from ..clock import Clock, RealClock
-from .headset_base import PYAUDIO_MISSING, HeadsetError, LostSink, MicSink, PlaybackQueue
+from .device_watch import DeviceWatch, close_stream
+from .headset_base import (
+    PYAUDIO_MISSING,
+    HeadsetError,
+    LostSink,
+    MicSink,
+    PlaybackQueue,
+    SpeakerQueue,
+)
 from .soundcard import AudioLinkError, find_device, list_devices
 
 log = logging.getLogger("hotline.audio.headset")
 
 
-class _PortAudioHeadset:
-    """The part both PortAudio backends share: device lookup, hand-over, watchdog.
+class _PortAudioHeadset(SpeakerQueue, DeviceWatch):
+    """The part both PortAudio backends share: device lookup and the mic/speaker block
+    (hand-over, watchdog and lost-once come from :class:`DeviceWatch`, as the line's).
 
     A backend provides ``_devices()`` (sounddevice-style dicts), ``_open(dev, block)``
     returning a started stream and ``_close(stream)``; its callback calls
@@ -27,6 +36,7 @@ class _PortAudioHeadset:
     """
 
     backend = "portaudio"
+    _log = log
 
     def __init__(
         self,
@@ -48,11 +58,7 @@ class _PortAudioHeadset:
         self.watchdog_s = watchdog_s
         self.clock = clock or RealClock()
         self.rate = samplerate or 48000
-        self._stream: Any = None
-        self._running = False
-        self._handed = 0  # audio thread
-        self._taken = 0  # loop
-        self.dropped_blocks = 0  # audio thread
+        self._init_watch()  # stream, running flag, hand-over counters, dropped_blocks
         self.xruns = 0  # audio thread: PortAudio's own over/underflow flags
         self.callbacks = 0  # audio thread
         self._queue = PlaybackQueue(1)
@@ -66,8 +72,7 @@ class _PortAudioHeadset:
         self.rate = int(self.samplerate or dev["default_samplerate"])
         self.description = f"headset {dev['name']!r} ({self.backend}, {self.rate} Hz)"
         self._queue = PlaybackQueue(round(self.rate * self.queue_ms / 1000))
-        self._lost = False
-        self._last_input = self.clock.now()
+        self._arm()
         block = round(self.rate * self.block_ms / 1000)
         try:
             self._stream = await loop.run_in_executor(None, self._open, dev, block)
@@ -75,8 +80,7 @@ class _PortAudioHeadset:
             raise
         except Exception as exc:
             raise HeadsetError(f"cannot open {self.description}: {exc}") from exc
-        self._running = True
-        self._watchdog = loop.create_task(self._watch(), name=f"watchdog {self.device}")
+        self._start_watch()
 
     def _find(self) -> dict:
         try:
@@ -89,13 +93,7 @@ class _PortAudioHeadset:
             raise HeadsetError(f"cannot list audio devices: {exc}") from exc
 
     async def stop(self) -> None:
-        self._running = False
-        watchdog = getattr(self, "_watchdog", None)
-        if watchdog is not None:
-            watchdog.cancel()
-        stream, self._stream = self._stream, None
-        if stream is not None:
-            await asyncio.get_running_loop().run_in_executor(None, self._close, stream)
+        await self._stop_stream()
         self._queue.clear()
 
     # audio thread
@@ -104,71 +102,14 @@ class _PortAudioHeadset:
         """Copy the mic block to the loop (bounded), fill the speaker. Never blocks."""
         self.callbacks += 1
         now = self.clock.now()
-        if self._handed - self._taken < self.max_blocks:
-            self._handed += 1
-            block = np.array(mic, dtype=np.int16)
-            self._loop.call_soon_threadsafe(self._take_mic, block, now)
-        else:
-            self.dropped_blocks += 1
+        self._hand_over(mic, self.max_blocks, self._take_mic, now)
         self._queue.pull_into(speaker, now)
-
-    def _thread_lost(self, reason: str) -> None:
-        with contextlib.suppress(RuntimeError):  # loop already closed: nobody to tell
-            self._loop.call_soon_threadsafe(self._device_lost, reason)
 
     # loop side
 
     def _take_mic(self, block: np.ndarray, at: float) -> None:
-        self._taken += 1
-        if not self._running:
-            return
-        self._last_input = self.clock.now()
-        try:
-            self._on_mic(block, at)
-        except Exception:  # a consumer's bug must not stop the audio
-            log.exception("%s: mic consumer failed", self.description)
-
-    async def _watch(self) -> None:
-        # A USB headset pulled out often just stops calling back.
-        while self._running:
-            await self.clock.sleep(self.watchdog_s / 4)
-            silent = self.clock.now() - self._last_input
-            if self._running and silent > self.watchdog_s:
-                self._device_lost(f"no audio from {self.description} for {silent:.1f} s")
-                return
-
-    def _device_lost(self, reason: str) -> None:
-        if self._lost or not self._running:
-            return
-        self._lost = True
-        self._running = False
-        log.error("%s lost: %s", self.description, reason)
-        self._on_lost(reason)
-
-    def write(self, samples: np.ndarray) -> int:
-        if not self._running:
-            return 0
-        return self._queue.write(samples)
-
-    @property
-    def queued_samples(self) -> int:
-        return self._queue.queued
-
-    @property
-    def underruns(self) -> int:
-        return self._queue.underruns
-
-    @property
-    def pulled_at(self) -> float:
-        return self._queue.pulled_at
-
-    @property
-    def overruns(self) -> int:
-        return self._queue.overruns
-
-    @property
-    def running(self) -> bool:
-        return self._running
+        if self._took():
+            self._deliver("mic", self._on_mic, block, at)
 
 
 class SoundDeviceHeadset(_PortAudioHeadset):
@@ -211,12 +152,7 @@ class SoundDeviceHeadset(_PortAudioHeadset):
         stream.start()
         return stream
 
-    @staticmethod
-    def _close(stream: Any) -> None:
-        with contextlib.suppress(Exception):  # a device already gone cannot be stopped
-            stream.stop()
-        with contextlib.suppress(Exception):
-            stream.close()
+    _close = staticmethod(close_stream)
 
     def _callback(self, indata, outdata, frames, time, status) -> None:
         try:
@@ -224,15 +160,7 @@ class SoundDeviceHeadset(_PortAudioHeadset):
                 self.xruns += 1
             self._on_audio(indata[:, 0], outdata[:, 0])
         except Exception as exc:  # anything here would kill the stream silently
-            outdata.fill(0)
-            self._thread_lost(f"audio callback failed: {exc!r}")
-            import sounddevice as sd
-
-            raise sd.CallbackAbort from exc
-
-    def _finished(self) -> None:
-        if self._running:
-            self._thread_lost("the audio stream stopped")
+            self._abort(outdata, exc)
 
 
 def _import_pyaudio() -> Any:

@@ -9,6 +9,7 @@ callback never blocks and never touches loop state: it copies the input block an
 hands it over with ``loop.call_soon_threadsafe`` (at most ``queue_blocks`` in
 flight, the rest dropped and counted), and takes output from a deque the loop fills
 (``deque.append``/``popleft`` are atomic). Resampling both ways happens on the loop.
+The hand-over, watchdog and lost-once are :class:`~firmware.audio.device_watch.DeviceWatch`.
 
 A device is named by a stable fragment of its name (``"USB Audio"``, ``"CM108"``),
 never by an index, which changes when another card is plugged in.
@@ -31,6 +32,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from ..clock import Clock, RealClock
+from .device_watch import DeviceWatch, close_stream
 
 LINE_RATE = 8000
 FRAME_SAMPLES = 160  # 20 ms at 8 kHz, as firmware.lines.base
@@ -136,7 +138,7 @@ def find_device(fragment: str, devices: Sequence[dict] | None = None) -> dict:
 # -- the sound card ---------------------------------------------------------------------
 
 
-class SoundCardLink:
+class SoundCardLink(DeviceWatch):
     """Line audio through one PortAudio device, opened at the card's own rate.
 
     ``stream_factory`` is the seam tests use: it is called with the keyword arguments
@@ -144,6 +146,8 @@ class SoundCardLink:
     and ``close()``. ``watchdog_s``: no input for that long while running means the
     device is gone (a USB card that is pulled out often just stops calling back).
     """
+
+    _log = log
 
     def __init__(
         self,
@@ -168,14 +172,10 @@ class SoundCardLink:
         self.clock = clock or RealClock()
         self._stream_factory = stream_factory
         self._query = query
-        self._stream: Any = None
-        self._running = False
+        self._init_watch()  # stream, running flag, hand-over counters, dropped_blocks
         # Counters shared with the PortAudio thread; each is written by one side only.
-        self.dropped_blocks = 0  # callback thread: input handovers refused (loop too slow)
         self.xruns = 0  # callback thread: PortAudio over/underflow flags
         self.underruns = 0  # callback thread: output asked for with nothing queued
-        self._handed = 0  # callback thread
-        self._taken = 0  # loop
         self._out: collections.deque[np.ndarray] = collections.deque()
         self._out_queued = 0  # loop: card-rate samples put in _out
         self._out_played = 0  # callback thread: card-rate samples taken from _out
@@ -187,18 +187,16 @@ class SoundCardLink:
         from dsp_ext.resample import Resampler
 
         loop = asyncio.get_running_loop()
-        self._loop, self._on_frame, self._on_error = loop, on_frame, on_error
+        self._loop, self._on_frame, self._on_lost = loop, on_frame, on_error
         dev = await loop.run_in_executor(None, self._find)
         self.rate = int(self.samplerate or dev["default_samplerate"])
         self.description = f"sound card {dev['name']!r} at {self.rate} Hz"
         self._down = Resampler(self.rate, LINE_RATE)
         self._up = Resampler(LINE_RATE, self.rate)
         self._pending_in = np.zeros(0, dtype=np.int16)
-        self._lost = False
-        self._last_input = self.clock.now()
+        self._arm()
         self._stream = await loop.run_in_executor(None, self._open, dev)
-        self._running = True
-        self._watchdog = loop.create_task(self._watch(), name=f"watchdog {self.device}")
+        self._start_watch()
 
     def _find(self) -> dict:
         try:
@@ -232,21 +230,10 @@ class SoundCardLink:
         return stream
 
     async def stop(self) -> None:
-        self._running = False
-        watchdog = getattr(self, "_watchdog", None)
-        if watchdog is not None:
-            watchdog.cancel()
-        stream, self._stream = self._stream, None
-        if stream is not None:
-            await asyncio.get_running_loop().run_in_executor(None, self._close, stream)
+        await self._stop_stream()
         self.clear_playback()
 
-    @staticmethod
-    def _close(stream: Any) -> None:
-        with contextlib.suppress(Exception):  # a device already gone cannot be stopped
-            stream.stop()
-        with contextlib.suppress(Exception):
-            stream.close()
+    _close = staticmethod(close_stream)
 
     # -- PortAudio thread ----------------------------------------------------------------
 
@@ -255,19 +242,10 @@ class SoundCardLink:
         try:
             if status:
                 self.xruns += 1
-            if self._handed - self._taken < self.queue_blocks:
-                self._handed += 1
-                block = np.array(indata[:, self.channel], dtype=np.int16)
-                self._loop.call_soon_threadsafe(self._take_input, block)
-            else:
-                self.dropped_blocks += 1
+            self._hand_over(indata[:, self.channel], self.queue_blocks, self._take_input)
             self._fill(outdata, frames)
         except Exception as exc:  # anything here would kill the stream silently
-            outdata.fill(0)
-            self._call_lost(f"audio callback failed: {exc!r}")
-            import sounddevice as sd
-
-            raise sd.CallbackAbort from exc
+            self._abort(outdata, exc)
 
     def _fill(self, outdata, frames: int) -> None:
         out = outdata[:, self.channel]
@@ -287,48 +265,18 @@ class SoundCardLink:
             done += n
             self._out_played += n
 
-    def _finished(self) -> None:
-        """PortAudio's finished callback: the stream ended (stopped, or the device went)."""
-        if self._running:
-            self._call_lost("the audio stream stopped")
-
-    def _call_lost(self, reason: str) -> None:
-        with contextlib.suppress(RuntimeError):  # loop already closed: nobody to tell
-            self._loop.call_soon_threadsafe(self._device_lost, reason)
-
     # -- loop side ----------------------------------------------------------------------
 
     def _take_input(self, block: np.ndarray) -> None:
-        self._taken += 1
-        if not self._running:
+        if not self._took():
             return
-        self._last_input = self.clock.now()
         data = np.concatenate([self._pending_in, self._down.process(block)])
         whole = len(data) // FRAME_SAMPLES * FRAME_SAMPLES
         self._pending_in = data[whole:]
         for i in range(0, whole, FRAME_SAMPLES):
             if not self._running:
                 return
-            try:
-                self._on_frame(data[i : i + FRAME_SAMPLES])
-            except Exception:  # a consumer's bug must not stop the audio
-                log.exception("%s: frame consumer failed", self.description)
-
-    async def _watch(self) -> None:
-        while self._running:
-            await self.clock.sleep(self.watchdog_s / 4)
-            silent = self.clock.now() - self._last_input
-            if self._running and silent > self.watchdog_s:
-                self._device_lost(f"no audio from {self.description} for {silent:.1f} s")
-                return
-
-    def _device_lost(self, reason: str) -> None:
-        if self._lost or not self._running:
-            return
-        self._lost = True
-        self._running = False
-        log.error("%s lost: %s", self.description, reason)
-        self._on_error(reason)
+            self._deliver("frame", self._on_frame, data[i : i + FRAME_SAMPLES])
 
     def play(self, frame: np.ndarray) -> bool:
         frame = _as_frame(frame)
@@ -353,10 +301,6 @@ class SoundCardLink:
         rate = getattr(self, "rate", LINE_RATE)
         queued = max(0, self._out_queued - self._out_played)
         return round(queued * LINE_RATE / rate / FRAME_SAMPLES)
-
-    @property
-    def running(self) -> bool:
-        return self._running
 
 
 # -- arrays and files --------------------------------------------------------------------
