@@ -6,8 +6,9 @@ start, not a call); then the lines open. SIGTERM/SIGINT end calls in progress
 with reason "shutdown" and close everything in reverse.
 
 Stations (panels, headsets, panic buttons) open before the lines, so the first call
-finds its operators logged in; they also become the IVR's login hook (``agent_login``
-nodes: an operator logs in from a phone). Without stations that node refuses.
+finds its operators logged in; they also become the IVR's login and logout hooks
+(``agent_login`` nodes: an operator logs in or out from a phone). Without stations
+that node refuses.
 
 A reload reaches the switchboard (flows, queues, agents) and the lines: a removed
 line is closed, an added one opened, and a line whose hardware settings changed is
@@ -129,8 +130,9 @@ class Daemon:
                 pin_factory=self.pin_factory,
             )  # fmt: skip
             await self.stations.start()
-            # agent_login nodes log operators in here (by station number and code).
+            # agent_login nodes log operators in (and out) here, by station number and code.
             self.switchboard.on_login = self.stations.login_by_code
+            self.switchboard.on_logout = self.stations.logout_by_code
         for line_id, cfg in self.config.lines.items():
             if cfg.enabled:
                 await self._open(line_id, cfg)
@@ -197,6 +199,7 @@ class Daemon:
             task.cancel()
         await self.switchboard.stop()
         self.switchboard.on_login = None
+        self.switchboard.on_logout = None
         if self.stations is not None:
             await self.stations.stop()
         for line_id in list(self.switchboard.lines):

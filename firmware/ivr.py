@@ -52,7 +52,7 @@ from .config.ivr import (
 from .config.model import Config
 from .engine import CallEngine
 from .ivr_entry import entry_ok
-from .ivr_login import OnLogin, agent_login
+from .ivr_login import OnLogin, OnLogout, agent_login
 from .ivr_voicemail import leave_message
 from .schedule import CLOSED, HOLIDAY, status
 
@@ -95,8 +95,9 @@ class Ivr:
     from, prepared by the daemon at start and by :meth:`reconfigure`; messages go to
     ``voicemail_dir/<mailbox>/<call_id>.wav``;
     ``on_callback(call, number, queue)`` hears of every callback request;
-    ``on_login(station, code) -> agent`` logs an operator in for ``agent_login`` nodes
-    (settable later: the daemon opens the stations after the switchboard).
+    ``on_login(station, code) -> agent`` logs an operator in for ``agent_login`` nodes,
+    ``on_logout`` (the same) out for those with ``logout = true`` (both settable later:
+    the daemon opens the stations after the switchboard).
     """
 
     def __init__(
@@ -110,6 +111,7 @@ class Ivr:
         voicemail_dir: Path,
         on_callback: OnCallback | None = None,
         on_login: OnLogin | None = None,
+        on_logout: OnLogout | None = None,
     ) -> None:
         self.config = config
         self.engine = engine
@@ -119,6 +121,7 @@ class Ivr:
         self.voicemail_dir = Path(voicemail_dir)
         self.on_callback = on_callback
         self.on_login = on_login
+        self.on_logout = on_logout
         self._handlers: dict[type, Callable] = {
             PlayNode: self._play_node,
             MenuNode: self._menu,

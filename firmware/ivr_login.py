@@ -13,6 +13,12 @@ even get its length. Each try journals ``ivr_choice`` with ``choice`` ``login-ok
 (with ``station`` and ``agent``) or ``login-failed`` (with ``station`` when one was
 found, and a ``reason``).
 
+With ``logout = true`` the node logs out instead: the same two entries, handed to the
+logout hook (``Ivr.on_logout``, in the daemon
+:meth:`firmware.station.Stations.logout_by_code`), which takes only the code of the
+agent logged in at that station (same check, same lockout). Its choices are
+``logout-ok`` and ``logout-failed``, its end reason ``agent-logout``.
+
 This is a part of :class:`firmware.ivr.Ivr` kept apart for size: it uses the Ivr's
 own talking and listening helpers, so barge-in, type-ahead and the silent caller
 work here as in every other node.
@@ -34,6 +40,8 @@ log = logging.getLogger(__name__)
 
 #: ``on_login(station, code) -> agent``; raises StationError/ValueError when refused.
 OnLogin = Callable[[str, str], str]
+#: ``on_logout(station, code) -> agent``; the same contract, for ``logout = true`` nodes.
+OnLogout = Callable[[str, str], str]
 
 #: Longest login code read from the keypad (the config does not bound codes).
 MAX_CODE_DIGITS = 16
@@ -43,8 +51,11 @@ TERMINATOR = "#"
 #: ``ivr_choice`` choices.
 LOGIN_OK = "login-ok"
 LOGIN_FAILED = "login-failed"
+LOGOUT_OK = "logout-ok"
+LOGOUT_FAILED = "logout-failed"
 #: The call's end reason when the node has no ``next``: this, or LOGIN_FAILED.
 LOGGED_IN = "agent-login"
+LOGGED_OUT = "agent-logout"  # or LOGOUT_FAILED
 #: ``reason`` of a failed try.
 NO_STATION = "no-station"  # nothing keyed in for the station number
 UNKNOWN_STATION = "unknown-station"
@@ -66,7 +77,7 @@ def station_by_number(stations: dict[str, Any], entry: str) -> str | None:
 
 async def agent_login(ivr: Ivr, walk: _Walk, node: AgentLoginNode) -> str | None:
     """Run the node; returns the next node (None: the call is over)."""
-    outcome = LOGIN_FAILED
+    outcome = LOGOUT_FAILED if node.logout else LOGIN_FAILED
     # Keys from before the node are forgotten; after a failed try, keys typed during
     # the failed prompt are the next try (the whole of it, not just the first key).
     walk.call.media.flush_digits()
@@ -77,7 +88,7 @@ async def agent_login(ivr: Ivr, walk: _Walk, node: AgentLoginNode) -> str | None
         if ok is None:  # nothing can log in here: retries would not help
             break
         if ok:
-            outcome = LOGGED_IN
+            outcome = LOGGED_OUT if node.logout else LOGGED_IN
             if node.ok_prompt is not None:
                 await ivr._say(walk, node.ok_prompt, barge_in=False)
             break
@@ -85,16 +96,19 @@ async def agent_login(ivr: Ivr, walk: _Walk, node: AgentLoginNode) -> str | None
             key = await ivr._say(walk, node.failed_prompt, barge_in=attempt < node.retries)
             walk.typeahead = key if attempt < node.retries else None
     else:
-        log.info("call %s: agent login failed %d times", walk.call.call_id, node.retries + 1)
+        what = "logout" if node.logout else "login"
+        log.info("call %s: agent %s failed %d times", walk.call.call_id, what, node.retries + 1)
     return ivr._then(walk, node.next, outcome)
 
 
 async def _try(ivr: Ivr, walk: _Walk, node: AgentLoginNode) -> bool | None:
-    """One try: True logged in, False refused, None when no login is possible."""
-    if ivr.on_login is None:
+    """One try: True done, False refused, None when no login (logout) is possible."""
+    failed = LOGOUT_FAILED if node.logout else LOGIN_FAILED
+    hook = ivr.on_logout if node.logout else ivr.on_login
+    if hook is None:
         log.warning("call %s: agent_login node %r, but this box has no stations",
                     walk.call.call_id, walk.node)  # fmt: skip
-        ivr._decide(walk, LOGIN_FAILED, reason=NO_LOGIN)
+        ivr._decide(walk, failed, reason=NO_LOGIN)
         if node.failed_prompt is not None:
             await ivr._say(walk, node.failed_prompt, barge_in=False)
         return None
@@ -105,31 +119,36 @@ async def _try(ivr: Ivr, walk: _Walk, node: AgentLoginNode) -> bool | None:
     station = station_by_number(stations, entry)
     if station is None:
         # Not what was keyed in: an operator who mistook the question typed their code.
-        ivr._decide(walk, LOGIN_FAILED, reason=UNKNOWN_STATION if entry else NO_STATION)
+        ivr._decide(walk, failed, reason=UNKNOWN_STATION if entry else NO_STATION)
         return False
     code = await _digits(ivr, walk, node.code_prompt, node.timeout_s, MAX_CODE_DIGITS)
     if ivr._gone(walk):
         return False
     if not code:
-        ivr._decide(walk, LOGIN_FAILED, station=station, reason=NO_CODE)
+        ivr._decide(walk, failed, station=station, reason=NO_CODE)
         return False
-    return _login(ivr, walk, station, code)
+    ok, failed = (LOGOUT_OK, LOGOUT_FAILED) if node.logout else (LOGIN_OK, LOGIN_FAILED)
+    return _login(ivr, walk, hook, station, code, ok, failed)
 
 
-def _login(ivr: Ivr, walk: _Walk, station: str, code: str) -> bool:
-    assert ivr.on_login is not None
+def _login(
+    ivr: Ivr, walk: _Walk, hook: OnLogin, station: str, code: str, ok: str, failed: str
+) -> bool:
+    """Hand the code to ``hook`` (login or logout); journal ``ok`` or ``failed``."""
+    what = "logout" if ok == LOGOUT_OK else "login"
     try:
-        agent = ivr.on_login(station, code)
+        agent = hook(station, code)
     except (ValueError, RuntimeError) as exc:
         # StationError and AcdError are RuntimeErrors; their messages never hold the code.
-        log.info("call %s: login at station %s refused: %s", walk.call.call_id, station, exc)
-        ivr._decide(walk, LOGIN_FAILED, station=station, reason=REFUSED, detail=str(exc))
+        log.info("call %s: %s at station %s refused: %s", walk.call.call_id, what, station, exc)
+        ivr._decide(walk, failed, station=station, reason=REFUSED, detail=str(exc))
         return False
     except Exception as exc:  # a hook's bug must not end the call; its text may hold anything
-        log.error("call %s: the login hook failed (%s)", walk.call.call_id, type(exc).__name__)
-        ivr._decide(walk, LOGIN_FAILED, station=station, reason=REFUSED)
+        log.error("call %s: the %s hook failed (%s)", walk.call.call_id, what,
+                  type(exc).__name__)  # fmt: skip
+        ivr._decide(walk, failed, station=station, reason=REFUSED)
         return False
-    ivr._decide(walk, LOGIN_OK, station=station, agent=agent)
+    ivr._decide(walk, ok, station=station, agent=agent)
     return True
 
 

@@ -307,6 +307,11 @@ class Stations:
         returns the agent. StationError for a wrong code (never logged)."""
         return self.logins.by_code(station, code)
 
+    def logout_by_code(self, station: str, code: Any) -> str:
+        """Log out whoever is logged in at ``station`` if ``code`` is their ``login_code``
+        (after their call, if on one); returns the agent. StationError when refused."""
+        return self.logins.logout_by_code(station, code)
+
     def logout(self, station: str) -> None:
         st = self.station(station)
         if st.agent is None:

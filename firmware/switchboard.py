@@ -26,7 +26,7 @@ from .clock import Clock
 from .config import Config
 from .engine import CallEngine
 from .ivr import Ivr
-from .ivr_login import OnLogin
+from .ivr_login import OnLogin, OnLogout
 from .journal import ALARM, LINE_DOWN, LINE_UP, Journal
 from .lines.base import LineDriver, LineError
 from .lines.events import (
@@ -65,6 +65,7 @@ class Switchboard:
         voicemail_dir: Path,
         rng: random.Random | None = None,
         on_login: OnLogin | None = None,
+        on_logout: OnLogout | None = None,
     ) -> None:
         self.config = config
         self.journal = journal
@@ -80,6 +81,7 @@ class Switchboard:
             clock=clock,
             voicemail_dir=voicemail_dir,
             on_login=on_login,
+            on_logout=on_logout,
         )
         self._slots: dict[str, _LineSlot] = {}
         self._tasks: set[asyncio.Task] = set()
@@ -92,6 +94,15 @@ class Switchboard:
     @on_login.setter
     def on_login(self, hook: OnLogin | None) -> None:
         self.ivr.on_login = hook
+
+    @property
+    def on_logout(self) -> OnLogout | None:
+        """The IVR's logout hook (``agent_login`` nodes with ``logout``); as ``on_login``."""
+        return self.ivr.on_logout
+
+    @on_logout.setter
+    def on_logout(self, hook: OnLogout | None) -> None:
+        self.ivr.on_logout = hook
 
     async def start(self) -> None:
         """Render and load every prompt (a missing espeak voice stops the start here)."""

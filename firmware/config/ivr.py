@@ -200,6 +200,12 @@ class AgentLoginNode(_Node):
     )
     timeout_s: PositiveSeconds = _TIMEOUT
     retries: int = _RETRIES
+    logout: bool = Field(
+        False,
+        title="Log out",
+        description="Log the agent at that station out instead of in (their own code; "
+        "after their call if on one).",
+    )
     next: Name | None = Field(
         None, title="Next", description="The node after the login, done or not (none: hang up)."
     )

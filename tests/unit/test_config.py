@@ -245,14 +245,14 @@ BROKEN = [
     (
         _set("ivr.main.start", "begin"),
         "ivr.main.start: 'begin' is not a node of flow 'main' "
-        "(expected one of agent-login, bye, callback, check-hours, choose-language, closed, "
-        "holiday, menu, order, sales, support, voicemail, welcome)",
+        "(expected one of agent-login, agent-logout, bye, callback, check-hours, "
+        "choose-language, closed, holiday, menu, order, sales, support, voicemail, welcome)",
     ),
     (
         _set("ivr.main.nodes.menu.choices", {"1": "sales", "5": "billing"}),
         "ivr.main.nodes.menu.choices.5: 'billing' is not a node of flow 'main' (expected one "
-        "of agent-login, bye, callback, check-hours, choose-language, closed, holiday, menu, "
-        "order, sales, support, voicemail, welcome)",
+        "of agent-login, agent-logout, bye, callback, check-hours, choose-language, closed, "
+        "holiday, menu, order, sales, support, voicemail, welcome)",
     ),
     (
         _set("ivr.main.nodes.menu.choices", {"x": "sales"}),
@@ -292,7 +292,8 @@ BROKEN = [
         "ivr.main.nodes.welcome.prompt: 'hello' "
         "is not a prompt (expected one of callback-offer, cannot-hear, choose-language, "
         "closed, comfort, enter-order, goodbye, holiday, invalid, leave-message, logged-in, "
-        "login-code, login-failed, main-menu, station-number, welcome)",
+        "logged-out, login-code, login-failed, logout-failed, main-menu, station-number, "
+        "welcome)",
     ),
     (
         _drop("ivr.main.silence_prompt"),

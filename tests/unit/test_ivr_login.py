@@ -28,8 +28,9 @@ from firmware.audio.wav import write_wav
 from firmware.cdr import IVR_CHOICE
 from firmware.config import ConfigError, load_config
 from firmware.ivr import Ivr
-from firmware.journal import AGENT_LOGGED_IN
+from firmware.journal import AGENT_LOGGED_IN, AGENT_LOGGED_OUT
 from firmware.lines.events import CallEnded, DtmfReceived
+from firmware.station import StationError
 from firmware.station_login import LOCKOUT_S, MAX_FAILURES
 from tests.unit.test_acd_support import BASE, make_config
 from tests.unit.test_ivr import MemoryLine, SpyMedia, fake_speak
@@ -112,6 +113,9 @@ class Rig:
     def logged_in(self) -> list[tuple[str, str]]:
         return [(e.fields["agent"], e.fields["station"]) for e in self.events(AGENT_LOGGED_IN)]
 
+    def logged_out(self) -> list[str]:
+        return [e.fields["agent"] for e in self.events(AGENT_LOGGED_OUT)]
+
 
 @pytest.fixture
 async def make_rig(tmp_path):
@@ -128,6 +132,7 @@ async def make_rig(tmp_path):
             config, engine=box.world.engine, acd=box.acd, prompts=store, clock=box.clock,
             voicemail_dir=tmp_path / "voicemail",
             on_login=box.stations.login_by_code if hook else None,
+            on_logout=box.stations.logout_by_code if hook else None,
         )  # fmt: skip
         return Rig(box, ivr, store)
 
@@ -393,10 +398,14 @@ async def test_the_daemon_gives_the_ivr_its_stations_as_the_login_hook(tmp_path)
         assert d.switchboard.ivr.on_login is not None
         assert d.switchboard.ivr.on_login("desk1", BOB_CODE) == "bob"
         assert d.switchboard.acd.snapshot()["agents"]["bob"]["station"] == "desk1"
+        assert d.switchboard.ivr.on_logout is not None
+        assert d.switchboard.ivr.on_logout("desk1", BOB_CODE) == "bob"
+        assert d.switchboard.acd.snapshot()["agents"]["bob"]["state"] == "logged_out"
     finally:
         await d.stop()
         factory.close()
     assert d.switchboard.ivr.on_login is None
+    assert d.switchboard.ivr.on_logout is None
 
 
 DAEMON_CONFIG = """\
@@ -455,3 +464,156 @@ async def test_a_retry_typed_during_the_failed_prompt_is_kept_whole(make_rig):
     await phone.run()
     assert [c["choice"] for c in rig.logins()] == ["login-failed", "login-ok"]
     assert rig.logged_in()[-1] == ("bob", "desk2")
+
+
+# --- logging out (logout = true) ----------------------------------------------------------
+
+LOGOUT = {"logout": True, "ok_prompt": "logged-in", "failed_prompt": "login-failed"}
+
+
+async def test_the_right_code_logs_out_the_agent_at_that_station(make_rig, caplog):
+    caplog.set_level(logging.DEBUG)
+    rig = await make_rig(**LOGOUT)
+    rig.box.stations.login("bob", "desk2")
+    phone = rig.phone()
+    phone.press("2#" + BOB_CODE + "#", at=0.5, gap=0.2)
+    await phone.run()
+    assert rig.logged_out() == ["bob"]
+    assert rig.box.state("bob") == ("logged_out", None)
+    assert rig.box.stations.stations["desk2"].agent is None
+    assert rig.logins() == [
+        {"call_id": phone.call.call_id, "node": "login", "choice": "logout-ok",
+         "station": "desk2", "agent": "bob"},
+    ]  # fmt: skip
+    assert (phone.call.ended_by, phone.call.end_reason) == ("system", "agent-logout")
+    assert secret_shown(BOB_CODE, rig, caplog) == []
+
+
+async def test_a_wrong_code_does_not_log_out_and_is_never_shown(make_rig, caplog):
+    caplog.set_level(logging.DEBUG)
+    rig = await make_rig(retries=1, **LOGOUT)
+    rig.box.stations.login("bob", "desk2")
+    phone = rig.phone()
+    # Try 1: a code no one has. Try 2: bob's code, but at anna's desk: not hers.
+    phone.press("2#" + WRONG_CODE + "#", at=0.5, gap=0.2)
+    phone.press("1#" + BOB_CODE + "#", at=8.0, gap=0.2)
+    await phone.run()
+    assert rig.logged_out() == []
+    assert rig.box.state("bob") == ("ready", None)
+    assert rig.box.state("anna") == ("paused", "login")
+    choices = rig.logins()
+    assert [(c["choice"], c["station"], c["reason"]) for c in choices] == [
+        ("logout-failed", "desk2", "refused"),
+        ("logout-failed", "desk1", "refused"),
+    ]
+    assert all("not recognised" in c["detail"] for c in choices)
+    assert {k for c in choices for k in c} == {
+        "call_id", "node", "choice", "station", "reason", "detail",
+    }  # fmt: skip
+    assert phone.call.end_reason == "logout-failed"
+    assert secret_shown(WRONG_CODE, rig, caplog) == []
+    assert secret_shown(BOB_CODE, rig, caplog) == []
+    assert sum("a wrong login code" in r.getMessage() for r in caplog.records) == 2
+
+
+async def test_wrong_logout_codes_count_toward_the_login_lockout(make_rig, caplog):
+    caplog.set_level(logging.DEBUG)
+    rig = await make_rig(**LOGOUT)
+    stations = rig.box.stations
+    stations.login("bob", "desk2")
+    for _ in range(MAX_FAILURES - 1):
+        with pytest.raises(StationError, match="not recognised"):
+            stations.logout_by_code("desk2", WRONG_CODE)
+    # One wrong login code more: the fifth wrong code at desk2, whichever way.
+    with pytest.raises(StationError, match="not recognised"):
+        stations.login_by_code("desk2", WRONG_CODE)
+    # Locked: now even bob's own code is refused, by phone too.
+    phone = rig.phone()
+    phone.press("2#" + BOB_CODE + "#", at=0.5, gap=0.2)
+    await phone.run()
+    (refused,) = [c for c in rig.logins() if c.get("reason") == "refused"]
+    assert refused["choice"] == "logout-failed"
+    assert "too many wrong login codes" in refused["detail"]
+    assert rig.box.state("bob") == ("ready", None)
+    assert secret_shown(WRONG_CODE, rig, caplog) == []
+    assert secret_shown(BOB_CODE, rig, caplog) == []
+    # After the lockout bob's code logs him out.
+    await rig.box.clock.advance(LOCKOUT_S)
+    assert stations.logout_by_code("desk2", BOB_CODE) == "bob"
+    assert rig.logged_out() == ["bob"]
+
+
+async def test_a_right_logout_code_resets_the_count(make_rig):
+    rig = await make_rig(**LOGOUT)
+    stations = rig.box.stations
+    stations.login("bob", "desk2")
+    for _ in range(MAX_FAILURES - 1):
+        with pytest.raises(StationError):
+            stations.logout_by_code("desk2", WRONG_CODE)
+    assert stations.logout_by_code("desk2", BOB_CODE) == "bob"
+    stations.login("bob", "desk2")
+    with pytest.raises(StationError, match="not recognised"):  # one, not the fifth
+        stations.logout_by_code("desk2", WRONG_CODE)
+    assert stations.logout_by_code("desk2", BOB_CODE) == "bob"
+
+
+async def test_nobody_logged_in_there_is_refused_and_not_counted(make_rig, caplog):
+    caplog.set_level(logging.DEBUG)
+    rig = await make_rig(retries=0, **LOGOUT)
+    assert rig.box.stations.stations["desk2"].agent is None
+    phone = rig.phone()
+    phone.press("2#" + BOB_CODE + "#", at=0.5, gap=0.2)
+    await phone.run()
+    ((choice, station, reason, detail),) = [
+        (c["choice"], c["station"], c["reason"], c["detail"]) for c in rig.logins()
+    ]
+    assert (choice, station, reason) == ("logout-failed", "desk2", "refused")
+    assert "nobody is logged in" in detail
+    assert rig.logged_out() == []
+    assert phone.call.end_reason == "logout-failed"
+    assert not any("a wrong login code" in r.getMessage() for r in caplog.records)
+    assert secret_shown(BOB_CODE, rig, caplog) == []
+
+
+async def test_an_agent_on_a_call_is_logged_out_when_it_ends(make_rig):
+    rig = await make_rig(**LOGOUT)
+    box = rig.box
+    box.stations.login("bob", "desk2")  # the only ready agent: the next call is his
+    _, task = box.call()
+    await box.clock.advance(0.05)
+    box.acd.agent_answer("bob")
+    await box.clock.advance(0.05)
+    assert task.result().agent == "bob"
+    assert box.state("bob")[0] == "on_call"
+    phone = rig.phone()
+    phone.press("2#" + BOB_CODE + "#", at=0.5, gap=0.2)
+    await phone.run()
+    assert rig.logins()[-1]["choice"] == "logout-ok"
+    assert box.state("bob")[0] == "on_call" and rig.logged_out() == []
+    box.acd.agent_hangup("bob")
+    await box.clock.advance(0.05)
+    assert rig.logged_out() == ["bob"]
+    assert box.state("bob") == ("logged_out", None)
+    assert box.stations.stations["desk2"].agent is None
+
+
+async def test_without_stations_a_logout_node_refuses_at_once(make_rig):
+    rig = await make_rig(hook=False, **LOGOUT)
+    phone = rig.phone()
+    phone.press("2#" + BOB_CODE + "#", at=0.5, gap=0.2)
+    await phone.run()
+    assert [(c["choice"], c["reason"]) for c in rig.logins()] == [("logout-failed", "no-login")]
+    assert phone.call.end_reason == "logout-failed"
+
+
+def test_logout_is_off_by_default_and_the_example_has_a_logout_path():
+    assert make_config(**sections()).ivr["login"].nodes["login"].logout is False
+    example = Path(__file__).parents[2] / "firmware" / "config" / "example.toml"
+    cfg = load_config(example)
+    main = cfg.ivr["main"]
+    outs = [name for name, node in main.nodes.items()
+            if node.type == "agent_login" and node.logout]  # fmt: skip
+    assert outs
+    menu_targets = {n for node in main.nodes.values() for _, kind, n in node.refs()
+                    if kind == "node"}  # fmt: skip
+    assert set(outs) <= menu_targets
