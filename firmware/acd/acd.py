@@ -266,7 +266,19 @@ class Acd:
         entry.priority = call_priority(call, cfg)
         entry.widened = q.is_skills and cfg.widen_after_s == 0
         entry.missed_by.clear()
-        i = q.waiting.add(entry)
+        self._placed(entry, q, q.waiting.add(entry))
+        if cfg.max_wait_s is not None:
+            entry.wait_timer = self.clock.call_later(cfg.max_wait_s, self._max_wait, entry)
+        if q.is_skills and not entry.widened:
+            entry.widen_timer = self.clock.call_later(cfg.widen_after_s, self._widen, entry)
+        self._start_announcer(entry)
+        self._kick((q.name,))
+        return None
+
+    def _placed(self, entry: Entry, q: QueueState, i: int) -> None:
+        """``entry`` now waits at index ``i`` of ``q``: journaled, those behind it
+        renumbered, its hold music (re)started."""
+        call = entry.call
         entry.position = i + 1
         self.journal.append(
             CALL_QUEUED,
@@ -278,15 +290,8 @@ class Acd:
         self._journal_positions(q, i + 1)
         if entry.holding:
             call.media.stop_hold()
-        call.media.start_hold(cfg.hold_music, call.lang)
+        call.media.start_hold(q.config.hold_music, call.lang)
         entry.holding = True
-        if cfg.max_wait_s is not None:
-            entry.wait_timer = self.clock.call_later(cfg.max_wait_s, self._max_wait, entry)
-        if q.is_skills and not entry.widened:
-            entry.widen_timer = self.clock.call_later(cfg.widen_after_s, self._widen, entry)
-        self._start_announcer(entry)
-        self._kick((q.name,))
-        return None
 
     def _journal_positions(self, q: QueueState, start: int) -> None:
         """POSITION_CHANGED for every caller from index ``start`` whose place moved."""

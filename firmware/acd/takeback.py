@@ -38,7 +38,7 @@ import itertools
 from typing import TYPE_CHECKING
 
 from firmware.call import Call
-from firmware.cdr import CALL_QUEUED, CALL_TRANSFERRED
+from firmware.cdr import CALL_TRANSFERRED
 
 from .agents import AgentState
 from .api import LOGGED_OUT, OFFERED, ON_CALL, PAUSED, READY, AcdError
@@ -121,23 +121,10 @@ def _to_head(acd: Acd, entry: Entry, reason: str, agent: str) -> None:
     entry.missed_by.clear()
     entry.widened = q.is_skills
     i = q.waiting.add(entry)
-    entry.position = i + 1
-    call = entry.call
     acd.journal.append(
-        CALL_TRANSFERRED, call_id=call.call_id, to=q.name, reason=reason, agent=agent
+        CALL_TRANSFERRED, call_id=entry.call.call_id, to=q.name, reason=reason, agent=agent
     )
-    acd.journal.append(
-        CALL_QUEUED,
-        call_id=call.call_id,
-        queue=q.name,
-        priority=entry.priority,
-        position=entry.position,
-    )
-    acd._journal_positions(q, i + 1)
-    if entry.holding:
-        call.media.stop_hold()
-    call.media.start_hold(q.config.hold_music, call.lang)
-    entry.holding = True
+    acd._placed(entry, q, i)
     acd._start_announcer(entry)
     acd._pending.add(q.name)  # dispatched when the batch ends
 
