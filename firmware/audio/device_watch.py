@@ -4,7 +4,9 @@ thread, the silence watchdog and "lost, once". Used by the line sound card
 (:mod:`firmware.audio.headset_portaudio`).
 
 Why one place: a USB card that is pulled out often just stops calling back, so both need
-the same watchdog, and both must report a lost device exactly once, on the loop.
+the same watchdog, and both must report a lost device exactly once, on the loop. And
+both step aside together when PortAudio re-scans for a re-plugged device
+(:mod:`firmware.audio.portaudio_rescan`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..clock import Clock
+from .portaudio_rescan import PortAudioRescan
 
 
 def close_stream(stream: Any) -> None:
@@ -33,8 +36,11 @@ class DeviceWatch:
 
     The class using it sets ``device``, ``description``, ``clock``, ``watchdog_s`` and a
     ``_log``; calls :meth:`_init_watch` in its constructor; in ``start`` sets ``_loop`` and
-    ``_on_lost``, calls :meth:`_arm` before opening the stream and :meth:`_start_watch`
-    after; and ``_close(stream)``, which :meth:`_stop_stream` runs off the loop.
+    ``_on_lost``, finds its device with :meth:`_locate`, calls :meth:`_arm` before
+    opening the stream and :meth:`_start_watch` after; and provides ``_find()`` (the
+    device, by name; raises when it is not there), ``_close(stream)``, which
+    :meth:`_stop_stream` runs off the loop, and ``_resume()`` (find and open again with
+    the sinks it has, never re-scanning) for a re-scan.
     """
 
     device: str
@@ -45,7 +51,10 @@ class DeviceWatch:
     _loop: asyncio.AbstractEventLoop
     _on_lost: Callable[[str], None]
 
-    def _init_watch(self) -> None:
+    def _init_watch(self, rescan: PortAudioRescan | None = None) -> None:
+        """``rescan``: the process's re-scan registry for a real PortAudio device, None
+        for one behind a test seam (it must not re-initialise the real PortAudio)."""
+        self.rescan = rescan
         self._stream: Any = None
         self._running = False
         # Counters shared with the PortAudio thread; each is written by one side only.
@@ -59,11 +68,34 @@ class DeviceWatch:
         self._lost = False
         self._last_input = self.clock.now()
 
+    async def _locate(self, *, may_rescan: bool = True) -> dict:
+        """The device, by name; when it is not there and the sound cards changed since
+        PortAudio last looked, after one re-scan (see :mod:`.portaudio_rescan`)."""
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(None, self._find)
+        except Exception:
+            if not may_rescan or self.rescan is None:
+                raise
+            if not await self.rescan.rescan_if_cards_changed(self):
+                raise
+        return await loop.run_in_executor(None, self._find)
+
+    def _find(self) -> dict:
+        raise NotImplementedError
+
     def _start_watch(self) -> None:
         self._running = True
         self._watchdog = self._loop.create_task(self._watch(), name=f"watchdog {self.device}")
+        if self.rescan is not None:
+            self.rescan.add(self)
 
     async def _stop_stream(self) -> None:
+        if self.rescan is not None:
+            self.rescan.discard(self)
+        await self._close_quietly()
+
+    async def _close_quietly(self) -> None:
         self._running = False
         watchdog = getattr(self, "_watchdog", None)
         if watchdog is not None:
@@ -74,6 +106,18 @@ class DeviceWatch:
 
     def _close(self, stream: Any) -> None:
         raise NotImplementedError
+
+    # a PortAudio re-scan (loop)
+
+    async def _suspend(self) -> None:
+        await self._close_quietly()
+
+    async def _resume(self) -> None:
+        raise NotImplementedError
+
+    def _resume_failed(self, reason: str) -> None:
+        self._running, self._lost = True, False
+        self._device_lost(reason)
 
     # audio thread
 
@@ -133,6 +177,8 @@ class DeviceWatch:
             return
         self._lost = True
         self._running = False
+        if self.rescan is not None:
+            self.rescan.discard(self)  # its owner reopens it, or not
         self._log.error("%s lost: %s", self.description, reason)
         self._on_lost(reason)
 

@@ -21,6 +21,7 @@ from .headset_base import (
     PlaybackQueue,
     SpeakerQueue,
 )
+from .portaudio_rescan import PortAudioRescan, registry
 from .soundcard import AudioLinkError, find_device, list_devices
 
 log = logging.getLogger("hotline.audio.headset")
@@ -48,6 +49,7 @@ class _PortAudioHeadset(SpeakerQueue, DeviceWatch):
         queue_ms: float = 200.0,
         watchdog_s: float = 1.0,
         clock: Clock | None = None,
+        rescan: PortAudioRescan | None = None,
     ) -> None:
         self.device = device
         self.description = f"headset {device!r} ({self.backend})"
@@ -58,7 +60,8 @@ class _PortAudioHeadset(SpeakerQueue, DeviceWatch):
         self.watchdog_s = watchdog_s
         self.clock = clock or RealClock()
         self.rate = samplerate or 48000
-        self._init_watch()  # stream, running flag, hand-over counters, dropped_blocks
+        # stream, running flag, hand-over counters, dropped_blocks; the re-scan registry
+        self._init_watch(rescan)
         self.xruns = 0  # audio thread: PortAudio's own over/underflow flags
         self.callbacks = 0  # audio thread
         self._queue = PlaybackQueue(1)
@@ -66,9 +69,15 @@ class _PortAudioHeadset(SpeakerQueue, DeviceWatch):
     # life cycle (loop)
 
     async def start(self, on_mic: MicSink, on_lost: LostSink) -> None:
-        loop = asyncio.get_running_loop()
-        self._loop, self._on_mic, self._on_lost = loop, on_mic, on_lost
-        dev = await loop.run_in_executor(None, self._find)
+        self._loop, self._on_mic, self._on_lost = asyncio.get_running_loop(), on_mic, on_lost
+        await self._open_named(may_rescan=True)
+
+    async def _resume(self) -> None:
+        await self._open_named(may_rescan=False)
+
+    async def _open_named(self, *, may_rescan: bool) -> None:
+        loop = self._loop
+        dev = await self._locate(may_rescan=may_rescan)
         self.rate = int(self.samplerate or dev["default_samplerate"])
         self.description = f"headset {dev['name']!r} ({self.backend}, {self.rate} Hz)"
         self._queue = PlaybackQueue(round(self.rate * self.queue_ms / 1000))
@@ -126,6 +135,8 @@ class SoundDeviceHeadset(_PortAudioHeadset):
         query: Callable[[], Any] | None = None,
         **options: Any,
     ) -> None:
+        if stream_factory is None and query is None:
+            options.setdefault("rescan", registry())  # the real PortAudio
         super().__init__(device, **options)
         self._stream_factory = stream_factory
         self._query = query
@@ -177,6 +188,8 @@ class PyAudioHeadset(_PortAudioHeadset):
     backend = "pyaudio"
 
     def __init__(self, device: str, *, pyaudio_module: Any = None, **options: Any) -> None:
+        if pyaudio_module is None:
+            options.setdefault("rescan", registry())  # the real PortAudio
         super().__init__(device, **options)
         self._pyaudio = pyaudio_module
         self._pa: Any = None
@@ -185,6 +198,20 @@ class PyAudioHeadset(_PortAudioHeadset):
         if self._pyaudio is None:
             self._pyaudio = _import_pyaudio()
         return self._pyaudio
+
+    def _find(self) -> dict:
+        try:
+            return super()._find()
+        except Exception:
+            # Not there: let go of PortAudio, or a re-scan could not terminate it.
+            self._release()
+            raise
+
+    def _release(self) -> None:
+        pa, self._pa = self._pa, None
+        if pa is not None:
+            with contextlib.suppress(Exception):
+                pa.terminate()
 
     def _devices(self) -> list[dict]:
         if self._pa is None:
@@ -226,10 +253,7 @@ class PyAudioHeadset(_PortAudioHeadset):
             stream.stop_stream()
         with contextlib.suppress(Exception):
             stream.close()
-        pa, self._pa = self._pa, None
-        if pa is not None:
-            with contextlib.suppress(Exception):
-                pa.terminate()
+        self._release()
 
     def _callback(self, in_data, frame_count, time_info, status):
         pa_mod = self._pyaudio

@@ -33,6 +33,7 @@ import numpy as np
 
 from ..clock import Clock, RealClock
 from .device_watch import DeviceWatch, close_stream
+from .portaudio_rescan import PortAudioRescan, registry
 
 LINE_RATE = 8000
 FRAME_SAMPLES = 160  # 20 ms at 8 kHz, as firmware.lines.base
@@ -161,6 +162,7 @@ class SoundCardLink(DeviceWatch):
         clock: Clock | None = None,
         stream_factory: Callable[..., Any] | None = None,
         query: Callable[[], Any] | None = None,
+        rescan: PortAudioRescan | None = None,
     ) -> None:
         self.device = device
         self.description = f"sound card {device!r}"
@@ -172,7 +174,9 @@ class SoundCardLink(DeviceWatch):
         self.clock = clock or RealClock()
         self._stream_factory = stream_factory
         self._query = query
-        self._init_watch()  # stream, running flag, hand-over counters, dropped_blocks
+        if rescan is None and stream_factory is None and query is None:
+            rescan = registry()  # the real PortAudio: take part in re-scans
+        self._init_watch(rescan)  # stream, running flag, hand-over counters, dropped_blocks
         # Counters shared with the PortAudio thread; each is written by one side only.
         self.xruns = 0  # callback thread: PortAudio over/underflow flags
         self.underruns = 0  # callback thread: output asked for with nothing queued
@@ -184,11 +188,17 @@ class SoundCardLink(DeviceWatch):
     # -- life cycle --------------------------------------------------------------------
 
     async def start(self, on_frame: FrameSink, on_error: ErrorSink) -> None:
+        self._loop, self._on_frame, self._on_lost = asyncio.get_running_loop(), on_frame, on_error
+        await self._open_named(may_rescan=True)
+
+    async def _resume(self) -> None:
+        await self._open_named(may_rescan=False)
+
+    async def _open_named(self, *, may_rescan: bool) -> None:
         from dsp_ext.resample import Resampler
 
-        loop = asyncio.get_running_loop()
-        self._loop, self._on_frame, self._on_lost = loop, on_frame, on_error
-        dev = await loop.run_in_executor(None, self._find)
+        loop = self._loop
+        dev = await self._locate(may_rescan=may_rescan)
         self.rate = int(self.samplerate or dev["default_samplerate"])
         self.description = f"sound card {dev['name']!r} at {self.rate} Hz"
         self._down = Resampler(self.rate, LINE_RATE)

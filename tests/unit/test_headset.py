@@ -406,3 +406,85 @@ async def test_hardware_headset_delivers_mic_blocks_at_its_rate():
     await asyncio.sleep(1.0)
     await hs.stop()
     assert hs.rate in (44100, 48000) and sum(map(len, got)) > hs.rate // 2
+
+
+# -- real PortAudio: a device plugged in while another is open -----------------------------------
+
+REPLUG_ASOUND = """\
+</usr/share/alsa/alsa.conf>
+pcm.hotline_test_headset {
+    type file; slave.pcm "null"; file "/dev/null"; infile "/dev/zero"; format "raw"
+}
+"""
+REPLUG_DEVICE = """
+pcm.hotline_replugged {
+    type file; slave.pcm "null"; file "/dev/null"; infile "/dev/zero"; format "raw"
+}
+"""
+
+REPLUG_SCRIPT = textwrap.dedent(
+    """
+    import asyncio, json, os, sys, time
+    from pathlib import Path
+    from firmware.audio import portaudio_rescan
+    from firmware.audio.headset import open_headset
+
+    backend, cards, device = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
+    conf = Path(os.environ["ALSA_CONFIG_PATH"])
+    reg = portaudio_rescan.registry()
+    reg.cards = cards.read_text  # stands in for /proc/asound/cards
+
+    async def until(check):
+        deadline = time.monotonic() + 30
+        while not check() and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+
+    async def main():
+        lost, got_a, got_b, errors = [], [], [], []
+        a = open_headset(backend, "hotline_test_headset", samplerate=48000, watchdog_s=60)
+        await a.start(lambda block, at: got_a.append(len(block)), lost.append)
+        b = open_headset(backend, "hotline_replugged", samplerate=48000, watchdog_s=60)
+        for _ in range(2):  # not plugged in yet
+            try:
+                await b.start(lambda block, at: got_b.append(len(block)), lost.append)
+            except Exception as exc:
+                errors.append(type(exc).__name__ + ": " + str(exc)[:60])
+        away = reg.rescans
+        conf.write_text(conf.read_text() + device)  # "plugged in": ALSA lists it now
+        cards.write_text(cards.read_text() + " 1 [Replugged]: USB-Audio\\n")
+        await b.start(lambda block, at: got_b.append(len(block)), lost.append)
+        before = len(got_a)
+        await until(lambda: len(got_a) > before + 10 and len(got_b) > 10)
+        result = {"errors": errors, "away": away, "rescans": reg.rescans, "lost": lost,
+                  "a_after": len(got_a) - before, "b": len(got_b), "b_name": b.description,
+                  "open": len(reg.devices)}
+        await a.stop()
+        await b.stop()
+        print(json.dumps(result))
+
+    asyncio.run(main())
+    """
+)
+
+
+@pytest.mark.parametrize("backend", ["sounddevice", "pyaudio"])
+def test_real_portaudio_rescan_finds_a_plugged_in_headset_and_the_open_one_goes_on(
+    backend, tmp_path
+):
+    if backend == "pyaudio" and not HAVE_PYAUDIO:
+        pytest.skip(PYAUDIO_MISSING)
+    (tmp_path / "asound.conf").write_text(REPLUG_ASOUND)
+    (tmp_path / "cards").write_text(" 0 [PCH ]: HDA-Intel\n")
+    env = {**os.environ, "ALSA_CONFIG_PATH": str(tmp_path / "asound.conf")}
+    done = subprocess.run(
+        [sys.executable, "-c", REPLUG_SCRIPT, backend, str(tmp_path / "cards"), REPLUG_DEVICE],
+        env=env, capture_output=True, text=True, timeout=120, cwd=os.getcwd(),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    r = json.loads(done.stdout.strip().splitlines()[-1])
+    # Away: not found, and only the first miss re-scanned (the cards did not change).
+    assert len(r["errors"]) == 2 and all("hotline_replugged" in e for e in r["errors"])
+    assert r["away"] == 1
+    # Plugged in: one more re-scan finds it; the open headset stepped aside and went on.
+    assert r["rescans"] == 2 and "hotline_replugged" in r["b_name"] and r["b"] > 10
+    assert r["a_after"] > 10 and r["lost"] == [] and r["open"] == 2
