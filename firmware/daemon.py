@@ -25,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .alarm_carryover import carry_over
 from .audio.prompts import PromptStore
 from .audio.soundcard import SoundCardLink
 from .clock import Clock, RealClock
@@ -122,6 +123,8 @@ class Daemon:
         self._reopen: set[asyncio.Task] = set()
 
     async def start(self) -> None:
+        # Before anything raises alarms of its own: what the last run left on.
+        panics = carry_over(self.journal)
         await self.switchboard.start()
         if self.config.stations or self.config.panic:
             # Operators before lines: the first call may ring at once.
@@ -130,6 +133,7 @@ class Daemon:
                 pin_factory=self.pin_factory,
             )  # fmt: skip
             await self.stations.start()
+            self.stations.alarms.restore(panics)
             # agent_login nodes log operators in (and out) here, by station number and code.
             self.switchboard.on_login = self.stations.login_by_code
             self.switchboard.on_logout = self.stations.logout_by_code

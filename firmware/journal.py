@@ -97,6 +97,7 @@ CREATE TABLE IF NOT EXISTS events (
     fields TEXT NOT NULL, size INTEGER NOT NULL, published INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS events_unpublished ON events(seq) WHERE published = 0;
+CREATE INDEX IF NOT EXISTS events_alarms ON events(seq) WHERE kind IN ('alarm', 'alarm_cleared');
 """
 
 
@@ -390,6 +391,19 @@ class Journal:
     def unpublished(self, limit: int | None = 1000) -> list[Event]:
         """Events the broker has not acknowledged yet, oldest first (the outbox)."""
         return self._select("published = 0", (), limit)
+
+    def active_alarms(self) -> dict[str, Event]:
+        """Alarms raised and not cleared since, by name (each one's newest ``alarm``
+        event): what was still on when the last process stopped. Alarms whose events
+        were pruned are gone with them."""
+        active: dict[str, Event] = {}
+        # Spelled out, not bound: SQLite uses the partial index only for literal terms.
+        for ev in self._select("kind IN ('alarm', 'alarm_cleared')", (), None):
+            if ev.kind == ALARM:
+                active[ev.fields["name"]] = ev
+            else:
+                active.pop(ev.fields["name"], None)
+        return active
 
     def _select(self, where: str, args: tuple, limit: int | None) -> list[Event]:
         rows = self._db.execute(

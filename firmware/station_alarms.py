@@ -10,7 +10,8 @@ caller's number. A button covering a room takes back every call in it. Held
 or ``panic:<button>`` (a room's) all the same. A panic alarm lights the alarm LED of
 every station with an acknowledge button (the supervisors') until acknowledged, by
 that button or :meth:`Alarms.acknowledge` (a command); then ``alarm_cleared`` with
-``by``.
+``by``. One still on when the daemon stops is on again when it starts
+(:meth:`Alarms.restore`, :mod:`firmware.alarm_carryover`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from .acd import AcdError
 from .acd.api import OFFERED, ON_CALL
 from .acd.takeback import PANIC
 from .call import Call
-from .journal import ALARM, ALARM_CLEARED
+from .journal import ALARM, ALARM_CLEARED, Event
 from .panel import PanelInput
 
 if TYPE_CHECKING:
@@ -103,6 +104,14 @@ class Alarms:
         self.s.journal.append(ALARM, name=name, severity="critical", message=message, **record)
         log.critical("%s", message)
         self.active[name] = record
+        self._show()
+
+    def restore(self, carried: dict[str, Event]) -> None:
+        """Panic alarms still unacknowledged when the last run stopped
+        (:func:`firmware.alarm_carryover.carry_over`): on again, until acknowledged."""
+        for name, event in carried.items():
+            fields = {k: v for k, v in event.fields.items() if k not in ("name", "severity")}
+            self.active[name] = fields
         self._show()
 
     def acknowledge(self, alarm: str | None = None, *, by: str = "command") -> list[str]:

@@ -282,3 +282,64 @@ async def test_stations_open_before_the_lines_and_log_their_agents_in(tmp_path):
         assert factory.pin(13).state  # the ready LED follows the journal
     finally:
         await d.stop()
+
+
+async def test_a_panic_alarm_outlives_a_restart_and_other_alarms_are_checked_afresh(tmp_path):
+    from gpiozero.pins.mock import MockFactory, MockPWMPin
+
+    from firmware.config import load_config
+    from firmware.daemon import Daemon
+    from firmware.journal import ALARM, ALARM_CLEARED
+
+    write_wav(tmp_path / "hello.wav", np.zeros(800, np.int16))
+    write_wav(tmp_path / "mic.wav", np.zeros(8000, np.int16))
+    config = tmp_path / "hotline.toml"
+    text = CONFIG.format(port="/dev/ttyUSB0", audio="/dev/ttyUSB1")
+    text += (
+        '\n[stations.desk1]\nheadset = "' + str(tmp_path / "mic.wav") + '"\n'
+        'headset_backend = "file"\nack_button = 27\nleds = { alarm = 16 }\n'
+        '\n[panic.desk1]\npin = 4\nhold_s = 0.1\nhold_alarm_s = 0.2\nstations = ["desk1"]\n'
+    )
+    config.write_text(text)
+
+    async def run(factory: MockFactory) -> Daemon:
+        d = Daemon(config, load_config(config), pin_factory=factory,
+                   line_factory=lambda i, c: LifecycleLine(i, c, []))  # fmt: skip
+        await d.start()
+        return d
+
+    async def hold(factory: MockFactory, pin: int, seconds: float) -> None:
+        factory.pin(pin).drive_low()
+        await asyncio.sleep(seconds)
+        factory.pin(pin).drive_high()
+        await asyncio.sleep(0.2)
+
+    def alarms(d: Daemon) -> list[tuple[str, str, str | None]]:
+        return [(e.kind, e.fields["name"], e.fields.get("by"))
+                for e in d.journal.events() if e.kind in (ALARM, ALARM_CLEARED)]  # fmt: skip
+
+    factory = MockFactory(pin_class=MockPWMPin)
+    d = await run(factory)
+    await hold(factory, 4, 0.5)  # panic held with no call: the alarm
+    d.journal.append(ALARM, name="line:gsm1:no-signal", severity="warning", message="no signal")
+    assert factory.pin(16).state  # the supervisor's alarm light
+    await d.stop()  # the power goes: nobody acknowledged it
+    factory.close()
+
+    factory = MockFactory(pin_class=MockPWMPin)
+    d = await run(factory)
+    try:
+        assert factory.pin(16).state  # on again, with nobody having pressed anything
+        assert d.stations is not None and set(d.stations.alarms.active) == {"panic:desk1"}
+        assert alarms(d)[-1] == (ALARM_CLEARED, "line:gsm1:no-signal", "restart")
+        await hold(factory, 27, 0.3)  # the supervisor acknowledges
+        assert alarms(d)[-1] == (ALARM_CLEARED, "panic:desk1", "desk1")
+        assert not factory.pin(16).state and not d.stations.alarms.active
+    finally:
+        await d.stop()
+        factory.close()
+    d = await run(MockFactory(pin_class=MockPWMPin))  # acknowledged: not carried again
+    try:
+        assert d.stations is not None and not d.stations.alarms.active
+    finally:
+        await d.stop()
