@@ -177,8 +177,10 @@ class Station:
                 acd.agent_hangup(agent)
         elif action == "hangup":
             acd.agent_hangup(agent)
-        else:  # transfer: a later issue
-            log.info("station %s: %s is not supported yet", self.name, action)
+        elif action == "transfer":
+            if self.config.transfer_to is None:  # the config check refuses this
+                raise ValueError("no transfer_to queue is configured")
+            acd.transfer(agent, self.config.transfer_to)
 
 
 HeadsetOpener = Callable[[str, Any], Any]

@@ -64,6 +64,7 @@ from .roster import LOGOUT, Roster, expected
 from .snapshot import snapshot, staffed
 from .strategies import STRATEGIES
 from .takeback import take_back
+from .transfer import transfer
 from .waiting import DONE, RINGING, SUPERVISOR, TALKING, WAITING, Entry
 
 log = logging.getLogger(__name__)
@@ -206,6 +207,11 @@ class Acd:
         'panic' / 'headset lost'). The call taken, or None if none was on the line.
         See :mod:`firmware.acd.takeback`."""
         return take_back(self, agent, reason, to_supervisor=to_supervisor)
+
+    def transfer(self, agent: str, queue: str) -> Call:
+        """``agent`` hands their caller to the head of ``queue`` and wraps up; AcdError if
+        not on a call or ``queue`` is closed. See :mod:`firmware.acd.transfer`."""
+        return transfer(self, agent, queue)
 
     def _agent_free(self, a: AgentState) -> None:
         """``a`` may take a call now (roster callback): dispatch their queues."""

@@ -86,7 +86,7 @@ def take_back(acd: Acd, agent: str, reason: str, *, to_supervisor: bool = True) 
         acd.roster.tell(a, "disconnect", call)
         a.entry = None
         a.idle_since = acd.clock.now()
-        _to_head(acd, entry, reason, a.name)
+        to_head(acd, entry, reason, a.name)
         if a.after_call == LOGOUT:
             acd.roster.logout_now(a)
         else:
@@ -110,8 +110,9 @@ def _pause_now(acd: Acd, a: AgentState, reason: str) -> None:
     acd.roster.to_paused(a, reason)
 
 
-def _to_head(acd: Acd, entry: Entry, reason: str, agent: str) -> None:
-    """Put the answered ``entry`` back at position 1 of the queue it came from."""
+def to_head(acd: Acd, entry: Entry, reason: str, agent: str) -> None:
+    """Put the answered ``entry`` at position 1 of its queue (``entry.queue``: the one
+    it came from, or a transfer's target)."""
     q = acd._queues[entry.queue]
     head = next(iter(q.waiting), None)
     if head is not None and head.priority > entry.priority:

@@ -216,6 +216,14 @@ class _Checker:
                         "(expected a number of its own)",
                     )
                 numbers.setdefault(st.number, name)
+            if st.transfer_to is not None:
+                self.ref(("stations", name, "transfer_to"), st.transfer_to, "queues", "a queue")
+            elif "transfer" in st.buttons:
+                self.add(
+                    ("stations", name, "transfer_to"),
+                    "missing: the transfer button needs a queue to hand the caller to "
+                    "(expected transfer_to = a queue's name)",
+                )
             pins += [(("stations", name, "buttons", b), p) for b, p in st.buttons.items()]
             pins += [(("stations", name, "leds", led), p) for led, p in st.leds.items()]
             if st.rgb is not None:

@@ -81,6 +81,12 @@ class Station(Section):
         title="Alarm acknowledge button",
         description="BCM pin of the supervisor's button that acknowledges a panic alarm.",
     )
+    transfer_to: Name | None = Field(
+        None,
+        title="Transfer to",
+        description="The queue the transfer button hands the caller to (at the head of it: "
+        "they have been served); needed when a transfer button is wired.",
+    )
     long_press_s: PositiveSeconds = Field(
         1.0,
         title="Long press",

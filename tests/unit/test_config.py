@@ -171,6 +171,15 @@ BROKEN = [
         "one of ready, pause, answer, hangup, transfer, mute",
     ),
     (
+        _set("stations.desk1.buttons.transfer", 16),
+        "stations.desk1.transfer_to: missing: the transfer button needs a queue to hand the "
+        "caller to (expected transfer_to = a queue's name)",
+    ),
+    (
+        _set("stations.desk1.transfer_to", "billing"),
+        "stations.desk1.transfer_to: 'billing' is not a queue (expected one of sales, support)",
+    ),
+    (
         _set("lines.city.flow", "night"),
         "lines.city.flow: 'night' is not an IVR flow (expected one of main)",
     ),
