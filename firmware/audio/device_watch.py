@@ -39,8 +39,8 @@ class DeviceWatch:
     ``_on_lost``, finds its device with :meth:`_locate`, calls :meth:`_arm` before
     opening the stream and :meth:`_start_watch` after; and provides ``_find()`` (the
     device, by name; raises when it is not there), ``_close(stream)``, which
-    :meth:`_stop_stream` runs off the loop, and ``_resume()`` (find and open again with
-    the sinks it has, never re-scanning) for a re-scan.
+    :meth:`_stop_stream` runs off the loop, and ``_open_named(may_rescan=...)`` (find and
+    open with the sinks it has), which ``start`` and a re-scan's :meth:`_resume` use.
     """
 
     device: str
@@ -113,6 +113,10 @@ class DeviceWatch:
         await self._close_quietly()
 
     async def _resume(self) -> None:
+        await self._open_named(may_rescan=False)  # never re-scan from inside a re-scan
+
+    async def _open_named(self, *, may_rescan: bool) -> None:
+        """Find the device (:meth:`_locate`) and open its stream with the sinks set."""
         raise NotImplementedError
 
     def _resume_failed(self, reason: str) -> None:

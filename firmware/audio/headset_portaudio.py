@@ -72,9 +72,6 @@ class _PortAudioHeadset(SpeakerQueue, DeviceWatch):
         self._loop, self._on_mic, self._on_lost = asyncio.get_running_loop(), on_mic, on_lost
         await self._open_named(may_rescan=True)
 
-    async def _resume(self) -> None:
-        await self._open_named(may_rescan=False)
-
     async def _open_named(self, *, may_rescan: bool) -> None:
         loop = self._loop
         dev = await self._locate(may_rescan=may_rescan)

@@ -191,9 +191,6 @@ class SoundCardLink(DeviceWatch):
         self._loop, self._on_frame, self._on_lost = asyncio.get_running_loop(), on_frame, on_error
         await self._open_named(may_rescan=True)
 
-    async def _resume(self) -> None:
-        await self._open_named(may_rescan=False)
-
     async def _open_named(self, *, may_rescan: bool) -> None:
         from dsp_ext.resample import Resampler
 
