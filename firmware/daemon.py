@@ -161,6 +161,8 @@ class Daemon:
         old = self.config
         await self.switchboard.apply(config, changes)
         self.config = config
+        if self.stations is not None:  # agents' codes, stations' names and transfers
+            self.stations.reconfigure(config)
         for line_id in changes.get("lines", []):
             before, after = old.lines.get(line_id), config.lines.get(line_id)
             if after is None or not after.enabled:

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import RESTART_SECTIONS, Config, ConfigError, diff_for_reload, load_config
+from .config import Config, ConfigError, diff_for_reload, load_config, needs_restart
 from .journal import ALARM, ALARM_CLEARED, Journal
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ class Reloader:
         except ConfigError as exc:
             return self._refuse(exc.problems)
         changes = diff_for_reload(self.current, new)
-        restart = sorted(RESTART_SECTIONS & changes.keys())
+        restart = needs_restart(self.current, new, changes)
         if restart:
             return self._refuse(
                 [f"{s}: changed, and only a restart applies it (systemctl restart hotline)"

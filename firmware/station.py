@@ -291,6 +291,14 @@ class Stations:
                 continue
             self._headset_back(st)
 
+    def reconfigure(self, config: Any) -> None:
+        """A reloaded config: agents (login codes) and the live keys of each station
+        (:data:`firmware.config.reload.STATION_LIVE_KEYS`); the reload has refused
+        wiring changes already."""
+        self.config = config
+        for name, st in self.stations.items():
+            st.config = config.stations[name]
+
     # -- commands ------------------------------------------------------------------------------
 
     def station(self, name: str) -> Station:

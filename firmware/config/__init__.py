@@ -12,7 +12,7 @@ from .lines import LINE_KINDS
 from .loader import load_config, parse_config
 from .model import Config
 from .queues import STRATEGIES
-from .reload import RESTART_SECTIONS, diff_for_reload
+from .reload import RESTART_SECTIONS, diff_for_reload, needs_restart
 
 #: The annotated example config shipped with the package.
 EXAMPLE = Path(__file__).with_name("example.toml")
@@ -27,5 +27,6 @@ __all__ = [
     "Problem",
     "diff_for_reload",
     "load_config",
+    "needs_restart",
     "parse_config",
 ]

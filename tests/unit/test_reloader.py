@@ -104,3 +104,33 @@ async def test_an_unchanged_file_applies_nothing_and_a_failing_apply_keeps_the_o
     assert result.problems == ["cannot apply: espeak-ng has no voice 'xx'"]
     assert reloader.current.queues["sales"].strategy == "longest-idle"
     assert alarms(journal) == [(ALARM, ALARM_NAME)]
+
+
+async def test_a_stations_name_and_number_reload_live_its_wiring_needs_a_restart(rig):
+    path, reloader, applied, _ = rig
+    edit(path, 'label = "Front desk, left"\nnumber = 1', 'label = "Window desk"\nnumber = 7')
+    result = await reloader.reload()
+    assert result.applied and result.changes == {"stations": ["desk1"]}
+    (config, _), = applied
+    assert config.stations["desk1"].number == 7
+    # Pins and headsets are opened at start: refused, naming each wired key changed.
+    edit(path, "buttons = { ready = 5, answer = 6 }", "buttons = { ready = 6, answer = 5 }")
+    edit(path, 'headset = "Jabra EVOLVE 20 #1"', 'headset = "Jabra EVOLVE 20 #9"')
+    edit(path, 'label = "Window desk"', 'label = "Door desk"')
+    result = await reloader.reload()
+    assert not result.applied and len(applied) == 1
+    assert result.problems == [
+        f"stations.desk1.{key}: changed, and only a restart applies it (systemctl restart "
+        "hotline)" for key in ("headset", "buttons")
+    ]
+    assert reloader.current.stations["desk1"].label == "Window desk"  # all or nothing
+
+
+async def test_adding_a_station_needs_a_restart(rig):
+    path, reloader, applied, _ = rig
+    path.write_text(path.read_text() + '\n[stations.desk9]\nheadset = "Plantronics"\n')
+    result = await reloader.reload()
+    assert not result.applied and applied == []
+    assert result.problems == [
+        "stations.desk9: changed, and only a restart applies it (systemctl restart hotline)"
+    ]

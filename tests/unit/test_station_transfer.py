@@ -9,20 +9,26 @@ import copy
 import pytest
 
 from firmware.cdr import CALL_OFFERED, CALL_TRANSFERRED
+from tests.unit.test_acd_support import make_config
 from tests.unit.test_station_support import ANSWER_BTN, PINS, READY_BTN, SECTIONS, Box
 
 TRANSFER_BTN = 16
 
 
-@pytest.fixture
-async def box(tmp_path):
+def sections(transfer_to: str = "support") -> dict:
     sections = copy.deepcopy(SECTIONS)
     sections["queues"]["support"] = {"strategy": "longest-idle", "announce_every_s": 0}
     sections["agents"]["bob"]["queues"] = ["support"]
     desk1 = sections["stations"]["desk1"]
     desk1["buttons"]["transfer"] = TRANSFER_BTN
-    desk1["transfer_to"] = "support"
-    b = Box(tmp_path, sections)
+    desk1["transfer_to"] = transfer_to
+    sections["queues"]["billing"] = {"strategy": "longest-idle", "announce_every_s": 0}
+    return sections
+
+
+@pytest.fixture
+async def box(tmp_path):
+    b = Box(tmp_path, sections())
     await b.start()
     yield b
     await b.close()
@@ -51,3 +57,14 @@ async def test_the_transfer_button_hands_the_caller_on_and_wraps_up(box):
     box.acd.login("bob")
     await box.clock.advance(0.05)
     assert box.world.events(CALL_OFFERED)[-1][1]["agent"] == "bob"
+
+
+async def test_a_reload_changes_where_the_button_transfers_to(box):
+    box.stations.reconfigure(make_config(**sections(transfer_to="billing")))
+    await box.press(READY_BTN)
+    call, _ = box.call()
+    await box.clock.advance(0.05)
+    await box.press(ANSWER_BTN)
+    await box.press(TRANSFER_BTN)
+    assert box.world.events(CALL_TRANSFERRED)[-1][1]["to"] == "billing"
+    assert box.acd.snapshot()["queues"]["billing"]["callers"][0]["call_id"] == call.call_id
