@@ -76,3 +76,17 @@ async def test_no_login_over_a_call(box):  # noqa: F811
 async def test_unknown_station(box):  # noqa: F811
     with pytest.raises(StationError, match="desk1, desk2, desk3"):
         box.stations.login_by_code("desk9", "1234")
+
+
+async def test_a_reloaded_login_code_is_the_one_that_works(box):  # noqa: F811
+    import copy
+
+    from tests.unit.test_acd_support import make_config
+    from tests.unit.test_station_support import SECTIONS
+
+    sections = copy.deepcopy(SECTIONS)
+    sections["agents"]["bob"]["login_code"] = "9876"
+    box.stations.reconfigure(make_config(**sections))
+    with pytest.raises(StationError):
+        box.stations.login_by_code("desk2", "1234")  # the old code no longer works
+    assert box.stations.login_by_code("desk2", "9876") == "bob"
