@@ -3,6 +3,7 @@ compared in constant time, never logged), moving between desks, lock-out."""
 
 from __future__ import annotations
 
+import copy
 import logging
 
 import pytest
@@ -10,9 +11,11 @@ from pydantic import SecretStr
 
 from firmware.station import StationError
 from firmware.station_login import LOCKOUT_S, MAX_FAILURES
+from tests.unit.test_acd_support import make_config
 from tests.unit.test_station_support import (
     ANSWER_BTN,
     READY_BTN,
+    SECTIONS,
     box,  # noqa: F401  (fixture)
 )
 
@@ -79,11 +82,6 @@ async def test_unknown_station(box):  # noqa: F811
 
 
 async def test_a_reloaded_login_code_is_the_one_that_works(box):  # noqa: F811
-    import copy
-
-    from tests.unit.test_acd_support import make_config
-    from tests.unit.test_station_support import SECTIONS
-
     sections = copy.deepcopy(SECTIONS)
     sections["agents"]["bob"]["login_code"] = "9876"
     box.stations.reconfigure(make_config(**sections))
