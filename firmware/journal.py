@@ -61,6 +61,8 @@ LINE_UP = "line_up"
 LINE_DOWN = "line_down"
 ALARM = "alarm"
 ALARM_CLEARED = "alarm_cleared"
+#: How a call's audio went through a station's headset bridge (not part of the CDR fold).
+CALL_AUDIO = "call_audio"
 
 ALARM_SEVERITIES = ("info", "warning", "critical")
 
@@ -80,6 +82,7 @@ KINDS: dict[str, tuple[str, ...]] = {
     LINE_DOWN: ("line", "reason"),
     ALARM: ("name", "severity", "message"),
     ALARM_CLEARED: ("name",),
+    CALL_AUDIO: ("call_id", "station"),
 }
 CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
     **_cdr.CALL_CHOICES,

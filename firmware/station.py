@@ -40,6 +40,7 @@ from .journal import (
     AGENT_READY,
     AGENT_WRAP_UP,
     CALL_ANSWERED,
+    CALL_AUDIO,
     CALL_OFFERED,
     Event,
 )
@@ -115,7 +116,11 @@ class Station:
             self._unlisten()
             self._unlisten = None
         if self.bridge is not None:
-            self.bridge.disconnect()
+            report = self.bridge.disconnect()
+            if report is not None and self.connected:
+                # How the call sounded at this desk: for audio-quality reports.
+                self.acd.journal.append(CALL_AUDIO, call_id=call.call_id, station=self.name,
+                                        agent=self.agent, **report.fields())  # fmt: skip
         if self.call is call:
             self.call = None
         self.connected = False

@@ -24,7 +24,9 @@ event loop, and adds what a station needs:
   frame sent to the caller, aligned because both belong to the same 20 ms of line time.
 
 Counters (:attr:`Bridge.stats`): underruns and overruns each way, the current added
-latency each way and the drift each servo is correcting.
+latency each way and the drift each servo is correcting; and per call
+(:meth:`Bridge.disconnect` returns a :class:`~firmware.audio.bridge_stats.CallAudioReport`):
+the counters' share of the call and the worst latency each way on any of its frames.
 """
 
 from __future__ import annotations
@@ -43,11 +45,10 @@ from dsp_ext.level import LevelMeter
 from dsp_ext.levels import sine_peak
 
 from ..clock import Clock, RealClock
-from .bridge_core import LINE_RATE, Downlink, Uplink
+from .bridge_core import FRAME, FRAME_S, LINE_RATE, Downlink, Uplink
+from .bridge_stats import BridgeStats, CallAudioReport, CallMeter
 from .headset import Headset, HeadsetError
 
-FRAME = 160
-FRAME_S = FRAME / LINE_RATE
 log = logging.getLogger("hotline.audio.bridge")
 
 #: Event kinds :class:`Bridge` reports through ``on_event``.
@@ -67,30 +68,6 @@ class BridgeEvent:
     kind: str
     detail: str
     during_call: bool
-
-
-@dataclass(frozen=True)
-class BridgeStats:
-    """A snapshot of the counters.
-
-    Latencies are the bridge's own, the worst of the present cycle, filters included,
-    both taken at the last line frame (a reading between two frames would otherwise
-    depend on where in the cycle it falls: up to a frame more): ``mouth_to_line_ms`` is
-    the age the oldest mic sample left in the FIFO will have when the line takes it
-    (from the callback that captured it); ``line_to_ear_ms`` is how long the last sample
-    of the newest line frame waits before the speaker plays it.
-    """
-
-    ear_underruns: int
-    ear_overruns: int
-    mouth_underruns: int
-    mouth_overruns: int
-    dropped_blocks: int
-    line_to_ear_ms: float
-    mouth_to_line_ms: float
-    ear_ppm: float
-    mouth_ppm: float
-    headset_silent: bool
 
 
 def whisper_tone(
@@ -150,6 +127,7 @@ class Bridge:
         self._ear_level_s = 0.0
         self._mouth_age_s = FRAME_S
         self._fresh = True
+        self._call: CallMeter | None = None
 
     # -- life cycle ------------------------------------------------------------------------
 
@@ -193,12 +171,16 @@ class Bridge:
         ``send_to_line(frame)`` gets one 8 kHz frame per line frame."""
         self._send = send_to_line
         self._fresh = True
+        self._call = CallMeter(self.stats)
         if self._running and not self.lost:
             self._down.reset()
             self._up.reset()
 
-    def disconnect(self) -> None:
+    def disconnect(self) -> CallAudioReport | None:
+        """Unbridge the call; how its audio went (None if none was connected)."""
         self._send = None
+        meter, self._call = self._call, None
+        return meter.report(self.stats) if meter is not None else None
 
     @property
     def connected(self) -> bool:
@@ -242,8 +224,13 @@ class Bridge:
             since = min(max(0.0, now - self._newest_at), self._up.servo.target_s)
             to_line = self._up.pull(FRAME, since)
             self._mouth_age_s = self._up.level / LINE_RATE + since + FRAME_S
+            ear_ms, mouth_ms = self._line_to_ear_ms(), self._mouth_to_line_ms()
         else:
             to_line = np.zeros(FRAME, dtype=np.int16)
+            ear_ms = mouth_ms = None
+        if self._call is not None:
+            self._call.frame(ear_ms, mouth_ms, muted=self.mute, lost=self.lost,
+                             silent=self.headset_silent)  # fmt: skip
         if self.mute:
             to_line = np.zeros(FRAME, dtype=np.int16)
         try:
@@ -341,9 +328,15 @@ class Bridge:
             mouth_underruns=up.underruns,
             mouth_overruns=up.overruns,
             dropped_blocks=hs.dropped_blocks,
-            line_to_ear_ms=(self._ear_level_s + FRAME_S) * 1000 + self.block_ms + down.filter_ms,
-            mouth_to_line_ms=self._mouth_age_s * 1000 + up.filter_ms,
+            line_to_ear_ms=self._line_to_ear_ms(),
+            mouth_to_line_ms=self._mouth_to_line_ms(),
             ear_ppm=down.servo.ppm,
             mouth_ppm=up.servo.ppm,
             headset_silent=self.headset_silent,
         )
+
+    def _line_to_ear_ms(self) -> float:
+        return (self._ear_level_s + FRAME_S) * 1000 + self.block_ms + self._down.filter_ms
+
+    def _mouth_to_line_ms(self) -> float:
+        return self._mouth_age_s * 1000 + self._up.filter_ms

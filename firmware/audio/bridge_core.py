@@ -37,6 +37,8 @@ from dsp_ext.resample import Resampler
 from .bridge_drift import DriftServo
 
 LINE_RATE = 8000
+FRAME = 160  # one 20 ms line frame
+FRAME_S = FRAME / LINE_RATE
 
 
 class Downlink:

@@ -25,6 +25,7 @@ from ..journal import (
     AGENT_WRAP_UP,
     ALARM,
     ALARM_CLEARED,
+    CALL_AUDIO,
     LINE_DOWN,
     LINE_UP,
 )
@@ -56,7 +57,17 @@ _SAY: dict[str, _Say] = {
     LINE_DOWN: lambda f: f"line {f['line']} is down: {f['reason']}",
     ALARM: lambda f: f"ALARM {f['name']} ({f['severity']}): {f['message']}",
     ALARM_CLEARED: lambda f: f"alarm {f['name']} cleared",
+    CALL_AUDIO: lambda f: (
+        f"call {f['call_id']} at {f['station']}: {f['seconds']:.1f} s of audio, worst delay "
+        f"{_ms(f['worst_line_to_ear_ms'])} to the ear and {_ms(f['worst_mouth_to_line_ms'])} "
+        f"to the line, {f['ear_underruns'] + f['mouth_underruns']} gap(s)"
+    ),
 }
+
+
+def _ms(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0f} ms"
+
 
 #: Kinds too chatty for the board (every caller's position change).
 QUIET = frozenset({"position_changed"})

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from firmware.cdr import CALL_QUEUED, CALL_TRANSFERRED
-from firmware.journal import AGENT_PAUSED
+from firmware.journal import AGENT_PAUSED, CALL_AUDIO
 from tests.unit.test_station_support import (
     ACK_BTN,
     ANSWER_BTN,
@@ -125,3 +125,21 @@ async def test_done_when_login_answer_talk_wrap_pause_panic_ack(box):  # noqa: F
     box.acd.login("bob")
     await box.clock.advance(0)
     assert box.world.stations["bob"].what("offer") == [call2.call_id]
+
+
+async def test_each_call_at_a_desk_journals_how_its_audio_went(box):  # noqa: F811
+    await box.press(READY_BTN)
+    call, _ = box.call()
+    await box.clock.advance(0.05)
+    await box.press(ANSWER_BTN)
+    await box.clock.advance(3.0)
+    box.acd.agent_hangup("anna")
+    await box.clock.advance(0.05)
+    ((_, f),) = box.world.events(CALL_AUDIO)
+    assert (f["call_id"], f["station"], f["agent"]) == (call.call_id, "desk1", "anna")
+    assert 3.0 <= f["seconds"] <= 3.3  # from the answer to the hang-up
+    assert f["ear_underruns"] == f["mouth_underruns"] == 0 and not f["headset_lost"]
+    assert 0 < f["worst_line_to_ear_ms"] <= 60 and 0 < f["worst_mouth_to_line_ms"] <= 60
+    # Before the call's end: the record of the call is complete when it closes.
+    kinds = [k for k, _ in box.world.events(CALL_AUDIO, "call_ended")]
+    assert kinds == [CALL_AUDIO, "call_ended"]
