@@ -36,11 +36,10 @@ class DeviceWatch:
 
     The class using it sets ``device``, ``description``, ``clock``, ``watchdog_s`` and a
     ``_log``; calls :meth:`_init_watch` in its constructor; in ``start`` sets ``_loop`` and
-    ``_on_lost``, finds its device with :meth:`_locate`, calls :meth:`_arm` before
-    opening the stream and :meth:`_start_watch` after; and provides ``_find()`` (the
-    device, by name; raises when it is not there), ``_close(stream)``, which
-    :meth:`_stop_stream` runs off the loop, and ``_open_named(may_rescan=...)`` (find and
-    open with the sinks it has), which ``start`` and a re-scan's :meth:`_resume` use.
+    ``_on_lost`` and calls :meth:`_open_named`; and provides ``_find()`` (the device, by
+    name; raises when it is not there), ``_open_once()`` (find it with :meth:`_locate`,
+    :meth:`_arm`, open the stream with the sinks it has, :meth:`_start_watch`) and
+    ``_close(stream)``, which :meth:`_stop_stream` runs off the loop.
     """
 
     device: str
@@ -68,18 +67,26 @@ class DeviceWatch:
         self._lost = False
         self._last_input = self.clock.now()
 
-    async def _locate(self, *, may_rescan: bool = True) -> dict:
-        """The device, by name; when it is not there and the sound cards changed since
-        PortAudio last looked, after one re-scan (see :mod:`.portaudio_rescan`)."""
-        loop = asyncio.get_running_loop()
+    async def _open_named(self, *, may_rescan: bool) -> None:
+        """Find the device by name and open it (:meth:`_open_once`); if that fails and
+        the sound cards changed since PortAudio last looked, once more after a re-scan
+        (see :mod:`.portaudio_rescan`). Either step can fail on a stale list: a device
+        re-plugged is missing from it, one pulled out is still in it but will not open."""
         try:
-            return await loop.run_in_executor(None, self._find)
+            await self._open_once()
+            return
         except Exception:
             if not may_rescan or self.rescan is None:
                 raise
             if not await self.rescan.rescan_if_cards_changed(self):
                 raise
-        return await loop.run_in_executor(None, self._find)
+        await self._open_once()
+
+    async def _open_once(self) -> None:
+        raise NotImplementedError
+
+    async def _locate(self) -> dict:
+        return await asyncio.get_running_loop().run_in_executor(None, self._find)
 
     def _find(self) -> dict:
         raise NotImplementedError
@@ -114,10 +121,6 @@ class DeviceWatch:
 
     async def _resume(self) -> None:
         await self._open_named(may_rescan=False)  # never re-scan from inside a re-scan
-
-    async def _open_named(self, *, may_rescan: bool) -> None:
-        """Find the device (:meth:`_locate`) and open its stream with the sinks set."""
-        raise NotImplementedError
 
     def _resume_failed(self, reason: str) -> None:
         self._running, self._lost = True, False

@@ -72,9 +72,9 @@ class _PortAudioHeadset(SpeakerQueue, DeviceWatch):
         self._loop, self._on_mic, self._on_lost = asyncio.get_running_loop(), on_mic, on_lost
         await self._open_named(may_rescan=True)
 
-    async def _open_named(self, *, may_rescan: bool) -> None:
+    async def _open_once(self) -> None:
         loop = self._loop
-        dev = await self._locate(may_rescan=may_rescan)
+        dev = await self._locate()
         self.rate = int(self.samplerate or dev["default_samplerate"])
         self.description = f"headset {dev['name']!r} ({self.backend}, {self.rate} Hz)"
         self._queue = PlaybackQueue(round(self.rate * self.queue_ms / 1000))

@@ -191,11 +191,11 @@ class SoundCardLink(DeviceWatch):
         self._loop, self._on_frame, self._on_lost = asyncio.get_running_loop(), on_frame, on_error
         await self._open_named(may_rescan=True)
 
-    async def _open_named(self, *, may_rescan: bool) -> None:
+    async def _open_once(self) -> None:
         from dsp_ext.resample import Resampler
 
         loop = self._loop
-        dev = await self._locate(may_rescan=may_rescan)
+        dev = await self._locate()
         self.rate = int(self.samplerate or dev["default_samplerate"])
         self.description = f"sound card {dev['name']!r} at {self.rate} Hz"
         self._down = Resampler(self.rate, LINE_RATE)

@@ -229,3 +229,32 @@ async def test_a_device_unplugged_meanwhile_is_lost_after_the_rescan_not_silentl
     assert "blackwire" in lost[0] and not blackwire.running and reg.devices == [jabra]
     await jabra.stop()
     await blackwire.stop()
+
+
+async def test_a_pulled_out_headset_still_in_the_stale_list_is_seen_gone_after_a_rescan():
+    FakeStream.instances.clear()
+    listed = [dict(d) for d in DEVICES]  # PortAudio still lists the Blackwire…
+    present = [dict(DEVICES[0])]  # …but it was pulled out
+    cards = Cards(" 0 [PCH ]: HDA-Intel\n 1 [Blackwire]: USB-Audio - Blackwire 3220\n")
+
+    def reinitialise():
+        listed[:] = [dict(d) for d in present]
+
+    def stream(**kwargs):
+        if kwargs["device"] == (1, 1):
+            raise OSError("Error opening Stream: Device unavailable [PaErrorCode -9985]")
+        return FakeStream(**kwargs)
+
+    reg = PortAudioRescan(cards=cards, reinitialise=reinitialise)
+    await reg.rescan_if_cards_changed()
+    reg.rescans = 0
+    listed[:] = [dict(d) for d in DEVICES]  # as PortAudio saw it before the pull
+    hs = SoundDeviceHeadset("blackwire", query=lambda: listed, stream_factory=stream,
+                            rescan=reg, watchdog_s=3600.0)  # fmt: skip
+    with pytest.raises(HeadsetError, match="Device unavailable"):
+        await hs.start(lambda block, at: None, lambda reason: None)  # cards unchanged
+    assert reg.rescans == 0
+    cards.text = " 0 [PCH ]: HDA-Intel\n"  # the kernel saw the Blackwire go
+    with pytest.raises(HeadsetError, match="no headset name contains 'blackwire'"):
+        await hs.start(lambda block, at: None, lambda reason: None)
+    assert reg.rescans == 1 and reg.devices == []
