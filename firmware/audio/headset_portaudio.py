@@ -196,11 +196,12 @@ class PyAudioHeadset(_PortAudioHeadset):
             self._pyaudio = _import_pyaudio()
         return self._pyaudio
 
-    def _find(self) -> dict:
+    async def _open_once(self) -> None:
         try:
-            return super()._find()
+            await super()._open_once()
         except Exception:
-            # Not there: let go of PortAudio, or a re-scan could not terminate it.
+            # Not there, or will not open: let go of PortAudio, or a re-scan could not
+            # terminate it (each PyAudio holds a reference).
             self._release()
             raise
 

@@ -13,8 +13,9 @@ everyone at once: :class:`PortAudioRescan` knows every open PortAudio device of 
 3. opens each one again by its name; one that is no longer there is reported lost,
    once, as if it had been pulled out.
 
-When: a device that cannot be found asks :meth:`PortAudioRescan.rescan_if_cards_changed`
-before giving up. That re-scans only when the kernel's list of sound cards
+When: a device that cannot be found, or is listed but will not open (pulled out, still
+in the stale list), asks :meth:`PortAudioRescan.rescan_if_cards_changed` before giving up.
+That re-scans only when the kernel's list of sound cards
 (``/proc/asound/cards``) changed since PortAudio last looked, so a headset that stays
 away costs a small file read per retry, and the other desks' audio pauses (for a few
 hundred ms) only when a card really came or went.
@@ -111,7 +112,7 @@ class PortAudioRescan:
         """Re-scan if the sound cards changed since PortAudio last looked (or it is not
         known what it saw); True when it did, so the asker should look again.
 
-        ``asking`` is the device that could not be found (it is not open, so it is not
+        ``asking`` is the device that could not be opened (it is not open, so it is not
         suspended). Concurrent askers wait for one re-scan rather than each doing one.
         """
         if self._lock is None:

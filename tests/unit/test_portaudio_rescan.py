@@ -16,7 +16,7 @@ import threading
 import numpy as np
 import pytest
 
-from firmware.audio.headset import HeadsetError, SoundDeviceHeadset
+from firmware.audio.headset import HeadsetError, PyAudioHeadset, SoundDeviceHeadset
 from firmware.audio.portaudio_rescan import PortAudioRescan, read_cards
 from firmware.audio.soundcard import SoundCardLink
 from tests.unit.test_headset import DEVICES, FakeStream
@@ -258,3 +258,46 @@ async def test_a_pulled_out_headset_still_in_the_stale_list_is_seen_gone_after_a
     with pytest.raises(HeadsetError, match="no headset name contains 'blackwire'"):
         await hs.start(lambda block, at: None, lambda reason: None)
     assert reg.rescans == 1 and reg.devices == []
+
+
+class FakePyAudioModule:
+    """Stands in for the ``pyaudio`` module: counts live PyAudio instances; none opens."""
+
+    paInt16 = 8
+
+    def __init__(self) -> None:
+        self.alive = 0
+
+    def PyAudio(self):  # pyaudio's own name
+        module = self
+        module.alive += 1
+
+        class _Pa:
+            def get_device_count(self):
+                return len(DEVICES)
+
+            def get_device_info_by_index(self, i):
+                d = DEVICES[i]
+                return {"name": d["name"], "maxInputChannels": d["max_input_channels"],
+                        "maxOutputChannels": d["max_output_channels"],
+                        "defaultSampleRate": d["default_samplerate"]}  # fmt: skip
+
+            def open(self, **kwargs):
+                raise OSError("[Errno -9985] Device unavailable")
+
+            def terminate(self):
+                module.alive -= 1
+
+        return _Pa()
+
+
+@pytest.mark.parametrize("name", ["jabra", "blackwire"])
+async def test_a_pyaudio_headset_that_will_not_open_lets_go_of_portaudio(name):
+    # Not found (jabra) or listed but not opening (blackwire): either way its PyAudio is
+    # terminated, or it would hold PortAudio's reference count above zero through a
+    # re-scan, which then could not re-initialise anything.
+    module = FakePyAudioModule()
+    hs = PyAudioHeadset(name, pyaudio_module=module)
+    with pytest.raises(HeadsetError):
+        await hs.start(lambda block, at: None, lambda reason: None)
+    assert module.alive == 0
