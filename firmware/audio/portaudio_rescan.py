@@ -29,6 +29,7 @@ import asyncio
 import contextlib
 import logging
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
@@ -95,6 +96,7 @@ class PortAudioRescan:
         self.reinitialise = reinitialise
         self.devices: list[Rescannable] = []  # in the order they opened
         self.rescans = 0
+        self.last_pause_s = 0.0  # how long the last re-scan kept the others' audio off
         # The card list PortAudio last saw; None until the first re-scan, because the
         # process may have initialised PortAudio (at import) before it was read.
         self._seen: str | None = None
@@ -134,6 +136,7 @@ class PortAudioRescan:
             "sound cards changed: re-scanning PortAudio (pausing %d open device%s)",
             len(others), "" if len(others) == 1 else "s",
         )  # fmt: skip
+        began = time.monotonic()  # wall time on purpose: this is the others' audio gap
         for device in others:
             await device._suspend()
         loop = asyncio.get_running_loop()
@@ -151,6 +154,9 @@ class PortAudioRescan:
             except Exception as exc:
                 self.discard(device)
                 device._resume_failed(f"gone after an audio device re-scan: {exc}")
+        self.last_pause_s = time.monotonic() - began
+        log.info("PortAudio re-scanned: the open devices' audio paused %.0f ms",
+                 self.last_pause_s * 1000)  # fmt: skip
 
 
 _registry: PortAudioRescan | None = None
