@@ -6,7 +6,18 @@ import argparse
 import sys
 from importlib.metadata import PackageNotFoundError, version
 
-from .commands import CommandError, analyze, config, demo, dtmf, modem, run, simulate, tones
+from .commands import (
+    CommandError,
+    analyze,
+    config,
+    demo,
+    doctor,
+    dtmf,
+    modem,
+    run,
+    simulate,
+    tones,
+)
 
 
 def _version() -> str:
@@ -20,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hotline", description="Hotline call-centre appliance")
     parser.add_argument("--version", action="version", version=f"hotline {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for command in (run, demo, dtmf, analyze, tones, modem, config, simulate):
+    for command in (run, demo, doctor, dtmf, analyze, tones, modem, config, simulate):
         command.register(sub)
     return parser
 
