@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from typing import TextIO
 
-from ..config import ConfigError, load_config
+from ..config import Config, ConfigError, load_config
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,12 +26,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     check.set_defaults(func=run_check)
 
 
-def run_check(args: argparse.Namespace) -> int:
+def load_or_report(path: str, file: TextIO | None = None) -> Config | None:
+    """The config at ``path``; or None, having printed every problem as
+    ``PATH: problem`` (what ``config check``, ``run`` and ``doctor`` all print)."""
     try:
-        cfg = load_config(args.file)
+        return load_config(path)
     except ConfigError as exc:
         for problem in exc.problems:
-            print(f"{args.file}: {problem}")
+            print(f"{path}: {problem}", file=file or sys.stdout)
+        return None
+
+
+def run_check(args: argparse.Namespace) -> int:
+    cfg = load_or_report(args.file)
+    if cfg is None:
         return 2
     print(
         f"{args.file}: OK ({_count(len(cfg.lines), 'line')}, "

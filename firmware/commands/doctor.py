@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..config import ConfigError, load_config
+from .config import load_or_report
 from .run import DEFAULT_CONFIG
 
 
@@ -30,11 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run_doctor(args: argparse.Namespace) -> int:
     from .. import doctor
 
-    try:
-        config = load_config(args.config)
-    except ConfigError as exc:
-        for problem in exc.problems:
-            print(f"{args.config}: {problem}")
+    config = load_or_report(args.config)
+    if config is None:
         return 2
     findings = [doctor.Finding(doctor.OK, "config", f"{args.config} loads")]
     print("config")

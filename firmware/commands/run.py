@@ -7,7 +7,7 @@ import asyncio
 import logging
 import sys
 
-from ..config import ConfigError, load_config
+from .config import load_or_report
 
 DEFAULT_CONFIG = "/etc/hotline/hotline.toml"
 
@@ -29,12 +29,9 @@ def run_daemon(args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=args.log_level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
     )
-    try:
-        config = load_config(args.config)
-    except ConfigError as exc:
-        # A bad config never starts a half-working box: every problem, then exit.
-        for problem in exc.problems:
-            print(f"{args.config}: {problem}", file=sys.stderr)
+    # A bad config never starts a half-working box: every problem, then exit.
+    config = load_or_report(args.config, sys.stderr)
+    if config is None:
         return 2
     from ..daemon import Daemon
 
