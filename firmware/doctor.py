@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .audio.soundcard import AudioLinkError, find_device, list_devices
+from .audio.soundcard import AudioLinkError, describe_device, find_device, list_devices
 from .audio.wav import read_wav
 from .config import Config
 
@@ -74,11 +74,10 @@ def audio(
         out.append(Finding(WARN if users else INFO, "audio devices", "PortAudio sees none"))
     for d in devices:
         duplex = d.get("max_input_channels", 0) >= 1 and d.get("max_output_channels", 0) >= 1
-        out.append(Finding(INFO, f"audio device {d['index']}", (
-            f"{d['name']!r} (in {d.get('max_input_channels', 0)}, out "
-            f"{d.get('max_output_channels', 0)}, {int(d.get('default_samplerate') or 0)} Hz)"
-            + ("" if duplex else "; not full duplex: no headset or line can use it")
-        )))  # fmt: skip
+        text = describe_device(d["index"], d).split(": ", 1)[1]
+        if not duplex:
+            text += "; not full duplex: no headset or line can use it"
+        out.append(Finding(INFO, f"audio device {d['index']}", text))
     for who, fragment in users:
         try:
             dev = find_device(fragment, devices)

@@ -87,7 +87,8 @@ def _as_frame(frame: np.ndarray) -> np.ndarray:
 # -- finding a device by name ----------------------------------------------------------
 
 
-def _describe(index: int, dev: dict) -> str:
+def describe_device(index: int, dev: dict) -> str:
+    """``"3: 'name' (in 1, out 2, 48000 Hz)"``: how errors and ``hotline doctor`` list it."""
     return (
         f"{index}: {dev.get('name')!r} (in {dev.get('max_input_channels', 0)}, "
         f"out {dev.get('max_output_channels', 0)}, "
@@ -110,7 +111,7 @@ def find_device(fragment: str, devices: Sequence[dict] | None = None) -> dict:
     Raises :class:`AudioLinkError` listing the devices when none or several match.
     """
     devices = list_devices() if devices is None else list(devices)
-    listing = "; ".join(_describe(d.get("index", i), d) for i, d in enumerate(devices))
+    listing = "; ".join(describe_device(d.get("index", i), d) for i, d in enumerate(devices))
     listing = listing or "none (PortAudio sees no audio devices at all)"
     needle = fragment.casefold().strip()
     if not needle:
