@@ -130,7 +130,7 @@ class Daemon:
             # Operators before lines: the first call may ring at once.
             self.stations = Stations(
                 self.config, acd=self.switchboard.acd, clock=self.clock,
-                pin_factory=self.pin_factory,
+                pin_factory=self.pin_factory, base_dir=self.config_path.parent,
             )  # fmt: skip
             await self.stations.start()
             self.stations.alarms.restore(panics)

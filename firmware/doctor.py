@@ -101,8 +101,8 @@ def _first_clause(message: str) -> str:
 
 def _file_headset(who: str, path_text: str, base_dir: Path | None) -> Finding:
     path = Path(path_text)
-    if not path.is_absolute() and base_dir is not None and not path.exists():
-        path = base_dir / path
+    if not path.is_absolute() and base_dir is not None:
+        path = base_dir / path  # where the daemon looks too: next to the config
     try:
         samples, info = read_wav(path)
     except (OSError, ValueError) as exc:
@@ -145,10 +145,11 @@ _RGB = ("red", "green", "blue")
 
 
 def gpio(config: Config, pin_factory: Any) -> list[Finding]:
-    """The pin factory, and each pin the config uses claimed as the daemon claims it and
-    released at once (one that will not be claimed is held by something else: the
-    daemon?, or wired against a pin's fixed pull resistor)."""
-    from gpiozero import DigitalInputDevice, DigitalOutputDevice
+    """The pin factory, and each pin the config uses claimed and released at once: an
+    input as the daemon claims it (its pull), an output reserved without being driven.
+    One that will not be claimed is held by something else (the daemon?), or an input
+    set against a pin's fixed pull resistor."""
+    from gpiozero import DigitalInputDevice, GPIODevice
 
     users = gpio_users(config)
     if not users:
@@ -157,7 +158,9 @@ def gpio(config: Config, pin_factory: Any) -> list[Finding]:
     for pin, key, use in users:
         try:
             if use == OUTPUT:
-                device: Any = DigitalOutputDevice(pin, pin_factory=pin_factory)
+                # Reserved, never driven: an FXO hook relay switched on here would seize
+                # the phone line, and an active-low one is on at the first low level.
+                device: Any = GPIODevice(pin, pin_factory=pin_factory)
             else:
                 device = DigitalInputDevice(pin, pull_up=use == PULL_UP,
                                             pin_factory=pin_factory)  # fmt: skip

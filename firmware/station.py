@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from .acd import Acd, AcdError
@@ -195,7 +196,8 @@ class Stations:
     """Every station and panic button of a box, wired to the ACD and the journal.
 
     ``open_headset(name, station_config)`` builds a station's headset (default: the
-    configured backend and device through :func:`firmware.audio.headset.open_headset`);
+    configured backend and device through :func:`firmware.audio.headset.open_headset`; a
+    ``file`` headset's relative path is taken from ``base_dir``, the config's folder);
     ``pin_factory`` is gpiozero's (:func:`firmware.panel.make_pin_factory`). Construct,
     ``await start()`` (opens panels and headsets, logs in the agents whose config names
     a home station — paused with reason 'login' until they press ready), ``await stop()``.
@@ -210,6 +212,7 @@ class Stations:
         pin_factory: Any = None,
         open_headset: HeadsetOpener | None = None,
         bridge_options: dict[str, Any] | None = None,
+        base_dir: Path | None = None,
     ) -> None:
         from .station_alarms import Alarms
         from .station_login import Logins
@@ -219,7 +222,7 @@ class Stations:
         self.journal = acd.journal
         self.clock = clock
         self.pin_factory = pin_factory
-        self._open_headset = open_headset or _default_headset(clock)
+        self._open_headset = open_headset or _default_headset(clock, base_dir)
         self._bridge_options = bridge_options or {}
         self.stations: dict[str, Station] = {}
         self.panels: Any = None
@@ -392,12 +395,16 @@ class Stations:
         st.refresh()
 
 
-def _default_headset(clock: Any) -> HeadsetOpener:
+def _default_headset(clock: Any, base_dir: Path | None) -> HeadsetOpener:
     def open_(name: str, cfg: Any) -> Any:
         from .audio.headset import open_headset
 
         if cfg.headset_backend == "file":
-            return open_headset("file", cfg.headset, clock=clock)
+            # A relative WAV path is next to the config, as every other file it names.
+            path = Path(cfg.headset)
+            if base_dir is not None and not path.is_absolute():
+                path = base_dir / path
+            return open_headset("file", str(path), clock=clock)
         return open_headset(
             cfg.headset_backend, cfg.headset, samplerate=cfg.headset_rate, clock=clock
         )

@@ -52,7 +52,8 @@ class Station(Section):
         "sounddevice",
         title="Headset backend",
         description="How the headset is driven: sounddevice or pyaudio (both PortAudio), or "
-        "file (headset is then a WAV file played as the microphone: the demo).",
+        "file (headset is then a WAV file played as the microphone, a relative path next to "
+        "the config: the demo).",
     )
     headset_rate: Literal[16000, 32000, 44100, 48000] | None = Field(
         None,

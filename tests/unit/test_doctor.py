@@ -230,3 +230,51 @@ def test_the_pin_factory_follows_the_environment(tmp_path, capsys, monkeypatch):
     out = capsys.readouterr().out
     assert "ok    GPIO pin factory: MockFactory" in out and "GPIO12" in out
     assert rc == 1  # the empty WAV file
+
+
+class RecordingPin(MockPWMPin):
+    """A mock pin that records every function it is switched to."""
+
+    functions: list[tuple[str, str]] = []  # noqa: RUF012 (shared on purpose: one log)
+
+    def _set_function(self, value):
+        RecordingPin.functions.append((self.info.name, value))
+        super()._set_function(value)
+
+
+FXO = (
+    '[lines.city]\nkind = "fxo"\nflow = "main"\nring_pin = 17\nhook_pin = 27\n'
+    'hook_active_high = false\naudio_device = "USB Audio"\n'
+)
+
+
+def test_no_output_is_driven_an_active_low_hook_relay_would_seize_the_line(tmp_path):
+    config = load_config(_config(tmp_path, lines=FXO, stations=STATIONS))
+    RecordingPin.functions.clear()
+    factory = MockFactory(pin_class=RecordingPin)
+    try:
+        found = doctor.gpio(config, factory)
+    finally:
+        factory.close()
+    by_pin = {f.what: f for f in found}
+    assert by_pin["GPIO27"].status == doctor.OK and "lines.city.hook_pin" in by_pin["GPIO27"].detail
+    assert by_pin["GPIO17"].detail == "lines.city.ring_pin (input, pulled up)"
+    assert ("GPIO17", "input") in RecordingPin.functions  # the inputs were set up
+    assert not [f for f in RecordingPin.functions if f[1] == "output"]
+
+
+def test_the_daemon_and_doctor_find_a_relative_file_headset_next_to_the_config(tmp_path):
+    from firmware.clock import VirtualClock
+    from firmware.station import _default_headset
+
+    write_wav(tmp_path / "desk1.wav", np.zeros(8000, np.int16))
+    config = load_config(_config(tmp_path, stations=STATIONS))
+    cwd = os.getcwd()
+    os.chdir("/")  # not where the config is
+    try:
+        found = {f.what: f for f in doctor.audio(config, query=lambda: [], base_dir=tmp_path)}
+        headset = _default_headset(VirtualClock(), tmp_path)("desk1", config.stations["desk1"])
+    finally:
+        os.chdir(cwd)
+    assert found["stations.desk1.headset"].status == doctor.OK
+    assert headset.rate == 8000 and "desk1.wav" in headset.description
