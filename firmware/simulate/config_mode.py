@@ -21,7 +21,6 @@ that, arrivals stop and the calls still in progress finish (at most a week more)
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import random
 import tempfile
@@ -38,6 +37,7 @@ from ..engine import CallEngine
 from ..journal import Event, Journal, Retention
 from ..kpis import AGENT_KINDS, Kpis, compute
 from ..schedule import is_open
+from .arrivals import ArrivalStream
 from .people import SimAgent, SimCaller
 
 NOT_YET = "config mode lands with the IVR (firmware/ivr.py)"
@@ -191,7 +191,7 @@ class _Staff:
         self._timer = self._clock.call_later(STAFF_CHECK_S, self._check)
 
 
-class _Callers:
+class _Callers(ArrivalStream):
     """Hourly-rate Poisson arrivals through the lines' flows; patience once queued."""
 
     def __init__(
@@ -204,9 +204,10 @@ class _Callers:
         rng: random.Random,
         zone: ZoneInfo,
     ) -> None:
+        super().__init__(engine, clock, rng)
         traffic = config.traffic
         self._traffic = traffic
-        self._engine, self._ivr, self._clock, self._rng, self._zone = engine, ivr, clock, rng, zone
+        self._ivr, self._zone = ivr, zone
         self._lines = lines  # (line, its flow)
         self._keys = {
             prompt: (list(choices), list(choices.values()))
@@ -214,25 +215,11 @@ class _Callers:
         }
         self._prompt_s = prompt_seconds(config)
         self._lang = config.languages.default
-        self._until = 0.0
-        self._next: Timer | None = None
         self._media: dict[str, SimCaller] = {}
         # A line carries one call: a caller who finds them all busy hears busy.
         self._busy: dict[str, str] = {}  # line -> call id on it
         self._line_of: dict[str, str] = {}  # and back
         self.blocked = 0
-        self._give_up: dict[str, Timer] = {}
-        self.tasks: set[asyncio.Task] = set()
-
-    def start(self, until: float) -> None:
-        self._until = until
-        self._schedule()
-
-    def stop(self) -> None:
-        if self._next is not None:
-            self._next.cancel()
-        for task in self.tasks:
-            task.cancel()
 
     def _rate_and_hour_end(self) -> tuple[float, float]:
         """Calls a second now, and when this local hour ends (virtual seconds)."""
@@ -280,9 +267,7 @@ class _Callers:
         self._media[call.call_id] = media
         self._busy[line] = call.call_id
         self._line_of[call.call_id] = line
-        task = asyncio.get_running_loop().create_task(self._engine.run(call, self._ivr.run))
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        self._run(call, self._ivr.run)
 
     def heard(self, ev: Event) -> None:
         """Journal listener: patience starts when a call is first queued."""
@@ -293,12 +278,9 @@ class _Callers:
             call = self._engine.calls.get(call_id)
             patience = self._traffic.patience_s
             if call is not None and patience is not None and call_id not in self._give_up:
-                wait = self._rng.expovariate(1.0 / patience)
-                self._give_up[call_id] = self._clock.call_later(wait, self._hang_up, call)
+                self._patience(call, patience)
             return
-        timer = self._give_up.pop(call_id, None)  # answered or ended
-        if timer is not None:
-            timer.cancel()
+        self._forget(call_id)  # answered or ended
         if ev.kind == CALL_ENDED:
             self._media.pop(call_id, None)
             line = self._line_of.pop(call_id, None)
@@ -306,11 +288,10 @@ class _Callers:
                 del self._busy[line]
 
     def _hang_up(self, call: Call) -> None:
-        self._give_up.pop(call.call_id, None)
         media = self._media.get(call.call_id)
         if media is not None:
             media.gone = True
-        self._engine.end(call, "caller")
+        super()._hang_up(call)
 
 
 _WATCHED = (CALL_QUEUED, CALL_ANSWERED, CALL_ENDED)

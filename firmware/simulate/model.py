@@ -18,7 +18,6 @@ left out of the KPIs, which cover the ``hours`` after it.
 
 from __future__ import annotations
 
-import asyncio
 import math
 import random
 from bisect import bisect_left
@@ -27,11 +26,12 @@ from dataclasses import dataclass
 
 from ..acd import Acd
 from ..call import Call
-from ..clock import Timer, VirtualClock, settle
+from ..clock import VirtualClock, settle
 from ..config import Config, parse_config
 from ..engine import CallEngine
 from ..journal import Event, Journal, Retention
 from ..kpis import AGENT_KINDS, Kpis, compute
+from .arrivals import ArrivalStream
 from .people import SILENT, SimAgent
 
 #: Calls arriving in this first stretch are simulated but not counted.
@@ -215,7 +215,7 @@ def _draw(rng: random.Random, rate: float) -> Callable[[], float]:
     return lambda: rng.expovariate(rate)
 
 
-class _Callers:
+class _Callers(ArrivalStream):
     """Poisson arrivals, each call run straight into the queue; optional patience."""
 
     def __init__(
@@ -227,27 +227,11 @@ class _Callers:
         rate_per_s: float,
         patience_s: float | None,
     ) -> None:
-        self._engine = engine
+        super().__init__(engine, clock, rng)
         self._acd = acd
-        self._clock = clock
-        self._rng = rng
         self._rate = rate_per_s
-        self._patience = patience_s
-        self._until = 0.0
-        self._next: Timer | None = None
-        self._give_up: dict[str, Timer] = {}
-        self.tasks: set[asyncio.Task] = set()
+        self._patience_s = patience_s
         self.count = 0
-
-    def start(self, until: float) -> None:
-        self._until = until
-        self._schedule()
-
-    def stop(self) -> None:
-        if self._next is not None:
-            self._next.cancel()
-        for task in self.tasks:
-            task.cancel()
 
     def _schedule(self) -> None:
         gap = self._rng.expovariate(self._rate)
@@ -260,13 +244,10 @@ class _Callers:
         self._schedule()
         self.count += 1
         call = self._engine.arrive(line=LINE, caller=None, media=SILENT, lang="en")
-        if self._patience is not None:
-            wait = self._rng.expovariate(1.0 / self._patience)
-            self._give_up[call.call_id] = self._clock.call_later(wait, self._hang_up, call)
+        if self._patience_s is not None:
+            self._patience(call, self._patience_s)
             call.on_end(self.answered)  # forget the timer however the call ends
-        task = asyncio.get_running_loop().create_task(self._engine.run(call, self._queue))
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        self._run(call, self._queue)
 
     async def _queue(self, call: Call) -> None:
         outcome = await self._acd.enqueue(call, QUEUE)
@@ -276,10 +257,4 @@ class _Callers:
 
     def answered(self, call: Call) -> None:
         """The caller is through (or gone): they no longer give up."""
-        timer = self._give_up.pop(call.call_id, None)
-        if timer is not None:
-            timer.cancel()
-
-    def _hang_up(self, call: Call) -> None:
-        self._give_up.pop(call.call_id, None)
-        self._engine.end(call, "caller")
+        self._forget(call.call_id)
